@@ -1,0 +1,31 @@
+import { Type } from '@sinclair/typebox'
+import { defineEvent, EventId, ShortText, Time } from './schemas.js'
+
+export const sharingEvents = {
+  'consent.granted': defineEvent(
+    'the person allows an audience (a sphere or an endpoint) to receive a scope of their data, optionally until a time',
+    1,
+    Type.Object(
+      { audience: ShortText, scope: Type.Array(ShortText, { minItems: 1, maxItems: 64 }), until: Type.Optional(Time) },
+      { additionalProperties: false }
+    )
+  ),
+  'consent.revoked': defineEvent(
+    'an earlier consent no longer holds',
+    1,
+    Type.Object({ ref: EventId }, { additionalProperties: false })
+  ),
+  'share.published': defineEvent(
+    'something from the journal was published into a sphere (as a new envelope there)',
+    1,
+    Type.Object(
+      { sphere: ShortText, source: ShortText, summary: Type.Optional(ShortText) },
+      { additionalProperties: false }
+    )
+  ),
+  'share.retracted': defineEvent(
+    'a share is withdrawn: peers hide it (what they received cannot be recalled)',
+    1,
+    Type.Object({ ref: EventId }, { additionalProperties: false })
+  )
+} as const

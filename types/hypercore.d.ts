@@ -1,0 +1,66 @@
+// Honest declarations for the parts of Hypercore 11 this project uses.
+declare module 'hypercore' {
+  import type { EventEmitter } from 'node:events'
+  import type { Readable } from 'node:stream'
+
+  namespace Hypercore {
+    interface KeyPair {
+      publicKey: Uint8Array
+      secretKey: Uint8Array | null
+    }
+    interface GetOptions {
+      wait?: boolean
+      timeout?: number
+      decrypt?: boolean
+      valueEncoding?: unknown
+    }
+    interface ReadStreamOptions {
+      start?: number
+      end?: number
+      live?: boolean
+      snapshot?: boolean
+      wait?: boolean
+    }
+    interface AppendResult {
+      length: number
+      byteLength: number
+    }
+    interface Info {
+      length: number
+      contiguousLength: number
+      byteLength: number
+      fork: number
+      padding: number
+      storage?: unknown
+    }
+  }
+
+  class Hypercore extends EventEmitter {
+    readonly key: Uint8Array | null
+    readonly discoveryKey: Uint8Array | null
+    readonly keyPair: Hypercore.KeyPair | null
+    readonly length: number
+    readonly contiguousLength: number
+    readonly byteLength: number
+    readonly fork: number
+    readonly writable: boolean
+    readonly readable: boolean
+    readonly closed: boolean
+    readonly opened: boolean
+    ready(): Promise<void>
+    close(): Promise<void>
+    append(blocks: Uint8Array | Uint8Array[]): Promise<Hypercore.AppendResult>
+    get(index: number, opts?: Hypercore.GetOptions): Promise<Uint8Array | null>
+    has(start: number, end?: number): Promise<boolean>
+    clear(start: number, end?: number, opts?: { diff?: boolean }): Promise<unknown>
+    compact(): Promise<void>
+    treeHash(length?: number): Promise<Uint8Array>
+    info(opts?: { storage?: boolean }): Promise<Hypercore.Info>
+    createReadStream(opts?: Hypercore.ReadStreamOptions): Readable & AsyncIterable<Uint8Array>
+    replicate(isInitiator: boolean, opts?: unknown): NodeJS.ReadWriteStream
+    session(opts?: unknown): Hypercore
+    snapshot(opts?: unknown): Hypercore
+  }
+
+  export = Hypercore
+}
