@@ -1,7 +1,7 @@
 // Honest declarations for the parts of Hypercore 11 this project uses.
 declare module 'hypercore' {
   import type { EventEmitter } from 'node:events'
-  import type { Readable } from 'node:stream'
+  import type { Duplex, Readable } from 'node:stream'
 
   namespace Hypercore {
     interface KeyPair {
@@ -36,6 +36,7 @@ declare module 'hypercore' {
   }
 
   class Hypercore extends EventEmitter {
+    constructor(storage: string, key?: Uint8Array | null, opts?: Record<string, unknown>)
     readonly key: Uint8Array | null
     readonly discoveryKey: Uint8Array | null
     readonly keyPair: Hypercore.KeyPair | null
@@ -57,7 +58,7 @@ declare module 'hypercore' {
     treeHash(length?: number): Promise<Uint8Array>
     info(opts?: { storage?: boolean }): Promise<Hypercore.Info>
     createReadStream(opts?: Hypercore.ReadStreamOptions): Readable & AsyncIterable<Uint8Array>
-    replicate(isInitiator: boolean, opts?: unknown): NodeJS.ReadWriteStream
+    replicate(isInitiator: boolean, opts?: unknown): Duplex
     session(opts?: unknown): Hypercore
     snapshot(opts?: unknown): Hypercore
   }

@@ -1,0 +1,15 @@
+import { profileProjection } from './profile.js'
+import type { Projection } from './projection.js'
+import { redactionsProjection } from './redactions.js'
+import { tensionsProjection } from './tensions.js'
+import { timelineProjection } from './timeline.js'
+
+/** Every projection of the home's read model, in the order they are applied. */
+export const PROJECTIONS: readonly Projection[] = [
+  redactionsProjection,
+  timelineProjection,
+  tensionsProjection,
+  profileProjection
+]
+
+export type { ProjectedEvent, Projection } from './projection.js'

@@ -1,0 +1,25 @@
+import { fromHex } from '../events/crypto.js'
+import type { Database, ProjectedEvent, Projection } from './projection.js'
+
+/** Signed headers of forgotten events, kept by their tombstones: `log`, audit and export read them here. */
+export const redactionsProjection: Projection = {
+  name: 'redactions',
+  version: 1,
+  tables: ['redactions'],
+  schema: `
+    CREATE TABLE redactions (
+      seq INTEGER PRIMARY KEY, header BLOB NOT NULL, sig BLOB NOT NULL, tombstone_seq INTEGER NOT NULL, ref TEXT NOT NULL
+    );
+  `,
+  bind(db: Database) {
+    const insert = db.prepare(
+      'INSERT OR IGNORE INTO redactions (seq, header, sig, tombstone_seq, ref) VALUES (?, ?, ?, ?, ?)'
+    )
+    return (event: ProjectedEvent) => {
+      if (event.redacted || event.type !== 'reflection.retracted') return
+      for (const r of event.body.redacted) {
+        insert.run(r.seq, fromHex(r.header), fromHex(r.sig), event.seq, event.body.ref)
+      }
+    }
+  }
+}

@@ -1,0 +1,183 @@
+import type Hypercore from 'hypercore'
+import { CosmicError } from '../errors.js'
+import type { SigningKeyPair } from '../events/crypto.js'
+import {
+  type Draft,
+  decodeBlock,
+  decodeHeader,
+  type EventHeader,
+  encodeBlock,
+  redactedEvent,
+  type SignedEvent,
+  sealEvent
+} from '../events/envelope.js'
+
+/** Where a tombstone keeps the signed header of an event whose block was cleared. */
+export interface RedactionLookup {
+  redacted(seq: number): { headerBytes: Uint8Array; sig: Uint8Array } | undefined
+}
+
+export interface AppendOptions {
+  /**
+   * Explicit times, one per draft (fixtures and imports of history). They must
+   * still increase strictly; by default the time is now, nudged past the last event.
+   */
+  times?: readonly number[]
+  /** Fixed salts, one per draft: only for reproducible fixtures. */
+  salts?: readonly Uint8Array[]
+}
+
+/**
+ * The personal journal: signed events, one per block of an encrypted Hypercore.
+ * Appends are serialised, so seq, prev and time always follow the previous event,
+ * and a batch is one Hypercore append: all of it lands or none of it does.
+ */
+export class Journal {
+  readonly core: Hypercore
+  readonly author: SigningKeyPair
+  private last: { seq: number; time: number; id: Uint8Array } | null = null
+  private queue: Promise<unknown> = Promise.resolve()
+  redactions: RedactionLookup | null = null
+
+  private constructor(core: Hypercore, author: SigningKeyPair) {
+    this.core = core
+    this.author = author
+  }
+
+  static async open(core: Hypercore, author: SigningKeyPair): Promise<Journal> {
+    await core.ready()
+    const journal = new Journal(core, author)
+    if (core.length > 0) {
+      // The newest block is never cleared: a retraction always appends its tombstone after what it clears.
+      const head = await journal.getBlock(core.length - 1)
+      if (!head) throw CosmicError.HOME_DAMAGED(`the newest journal block (seq ${core.length - 1}) is missing`)
+      journal.last = { seq: head.header.seq, time: head.header.time, id: head.id }
+    }
+    return journal
+  }
+
+  get length(): number {
+    return this.core.length
+  }
+
+  get lastTime(): number {
+    return this.last ? this.last.time : 0
+  }
+
+  setRedactionLookup(lookup: RedactionLookup): void {
+    this.redactions = lookup
+  }
+
+  /** Appends one event. */
+  async append(draft: Draft, options: AppendOptions = {}): Promise<SignedEvent> {
+    const [event] = await this.appendBatch([draft], options)
+    return event as SignedEvent
+  }
+
+  /** Appends events atomically: every draft is validated and signed before anything is written. */
+  appendBatch(drafts: readonly Draft[], options: AppendOptions = {}): Promise<SignedEvent[]> {
+    const run = this.queue.then(() => this.appendNow(drafts, options))
+    this.queue = run.catch(() => {})
+    return run
+  }
+
+  private async appendNow(drafts: readonly Draft[], options: AppendOptions): Promise<SignedEvent[]> {
+    if (drafts.length === 0) return []
+    if (options.times && options.times.length !== drafts.length) {
+      throw CosmicError.INVALID_INPUT('one time per event is needed')
+    }
+    let prev = this.last
+    const now = Date.now()
+    const events: SignedEvent[] = []
+    for (let i = 0; i < drafts.length; i++) {
+      const seq = this.core.length + i
+      const explicit = options.times?.[i]
+      const previousTime = prev ? prev.time : 0
+      let time: number
+      if (explicit !== undefined) {
+        if (!Number.isSafeInteger(explicit) || explicit <= previousTime) {
+          throw CosmicError.TIME_NOT_INCREASING(
+            `event ${i} of the batch has time ${explicit}, not after ${previousTime}`
+          )
+        }
+        time = explicit
+      } else {
+        time = Math.max(now, previousTime + 1)
+      }
+      const salt = options.salts?.[i]
+      const event = sealEvent(
+        drafts[i] as Draft,
+        { seq, time, prev: prev ? prev.id : null },
+        this.author,
+        salt ? { salt } : {}
+      )
+      events.push(event)
+      prev = { seq, time, id: event.id }
+    }
+    const blocks = events.map(encodeBlock)
+    await this.core.append(blocks)
+    this.last = prev
+    return events
+  }
+
+  /** The stored block at seq, decoded, or null when it was cleared (retracted). */
+  async getBlock(seq: number): Promise<SignedEvent | null> {
+    if (!Number.isSafeInteger(seq) || seq < 0 || seq >= this.core.length) {
+      throw CosmicError.NOT_FOUND(`no event at seq ${seq} (the journal has ${this.core.length})`)
+    }
+    const block = await this.core.get(seq, { wait: false })
+    return block ? decodeBlock(block) : null
+  }
+
+  /** The event at seq; a retracted one comes back as its signed header with no body. */
+  async get(seq: number): Promise<SignedEvent> {
+    const event = await this.getBlock(seq)
+    if (event) return event
+    const redacted = this.redactions?.redacted(seq)
+    if (!redacted) throw CosmicError.HOME_DAMAGED(`the block at seq ${seq} is missing and no tombstone explains it`)
+    return redactedEvent(redacted.headerBytes, redacted.sig)
+  }
+
+  /** The signed header a tombstone kept for a cleared block, if the read model knows it. */
+  redactedHeader(seq: number): EventHeader | undefined {
+    const redacted = this.redactions?.redacted(seq)
+    return redacted ? decodeHeader(redacted.headerBytes) : undefined
+  }
+
+  /** Streams raw blocks (null where cleared) from `from` to `to` (exclusive). */
+  async *blocks(from = 0, to = this.core.length): AsyncGenerator<{ seq: number; block: Uint8Array | null }> {
+    const end = Math.min(to, this.core.length)
+    const CHUNK = 512
+    for (let start = Math.max(0, from); start < end; start += CHUNK) {
+      const stop = Math.min(end, start + CHUNK)
+      const reads: Promise<Uint8Array | null>[] = []
+      for (let seq = start; seq < stop; seq++) reads.push(this.core.get(seq, { wait: false }))
+      const blocks = await Promise.all(reads)
+      for (let i = 0; i < blocks.length; i++) yield { seq: start + i, block: blocks[i] ?? null }
+    }
+  }
+
+  /** Streams decoded events in order; retracted ones as redacted headers. */
+  async *events(from = 0, to = this.core.length): AsyncGenerator<SignedEvent> {
+    for await (const { seq, block } of this.blocks(from, to)) {
+      yield block ? decodeBlock(block) : await this.get(seq)
+    }
+  }
+
+  /** Forgets the words: drops the blocks from local storage and compacts so no copy stays on disk. */
+  async clear(seqs: readonly number[]): Promise<void> {
+    const run = this.queue.then(async () => {
+      for (const seq of seqs) {
+        if (seq === this.core.length - 1) throw CosmicError.INTERNAL('the newest block cannot be cleared')
+        await this.core.clear(seq, seq + 1)
+      }
+      await this.core.compact()
+    })
+    this.queue = run.catch(() => {})
+    return run
+  }
+
+  close(): Promise<void> {
+    return this.core.close()
+  }
+}

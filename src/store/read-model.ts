@@ -1,0 +1,171 @@
+import SQLite, { type Database } from 'better-sqlite3-multiple-ciphers'
+import { CosmicError } from '../errors.js'
+import { toHex } from '../events/crypto.js'
+import { decodeBlock, type SignedEvent } from '../events/envelope.js'
+import type { ProjectedEvent, Projection } from '../projections/projection.js'
+import type { Journal } from './journal.js'
+
+export type CatchUpProgress = (done: number, total: number) => void
+
+/**
+ * The local read model: one SQLite file, encrypted page by page with ChaCha20-Poly1305
+ * under a raw key from the vault, never replicated. Each projection has a checkpoint
+ * (the next seq it needs); a batch of events and the checkpoints advance in one
+ * transaction, so a crash never applies an event twice or by half.
+ */
+export class ReadModel {
+  readonly db: Database
+  readonly projections: readonly Projection[]
+  private readonly steps: ((event: ProjectedEvent) => void)[]
+  private readonly setCheckpoint
+  private positions: number[]
+
+  private constructor(db: Database, projections: readonly Projection[]) {
+    this.db = db
+    this.projections = projections
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, version INTEGER NOT NULL, position INTEGER NOT NULL)'
+    )
+    const read = db.prepare<[string], { version: number; position: number }>(
+      'SELECT version, position FROM checkpoints WHERE name = ?'
+    )
+    this.setCheckpoint = db.prepare(
+      'INSERT INTO checkpoints (name, version, position) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = excluded.position'
+    )
+    this.positions = projections.map((p) => {
+      const row = read.get(p.name)
+      if (row && row.version === p.version) return row.position
+      db.transaction(() => {
+        for (const table of p.tables) db.exec(`DROP TABLE IF EXISTS ${table}`)
+        db.exec(p.schema)
+        this.setCheckpoint.run(p.name, p.version, 0)
+      })()
+      return 0
+    })
+    this.steps = projections.map((p) => p.bind(db))
+  }
+
+  static open(path: string, key: Uint8Array, projections: readonly Projection[]): ReadModel {
+    let db: Database
+    try {
+      db = new SQLite(path)
+    } catch (err) {
+      throw CosmicError.HOME_DAMAGED(`cannot open the read model ${path}: ${(err as Error).message}`)
+    }
+    try {
+      db.pragma(`cipher = 'chacha20'`)
+      db.pragma(`key = "x'${toHex(key)}'"`)
+      db.pragma('journal_mode = WAL')
+      db.pragma('synchronous = NORMAL')
+      db.pragma('secure_delete = ON')
+      db.pragma('foreign_keys = OFF')
+      return new ReadModel(db, projections)
+    } catch (err) {
+      db.close()
+      if ((err as { code?: string }).code === 'SQLITE_NOTADB') {
+        throw CosmicError.HOME_DAMAGED(
+          `the read model ${path} cannot be decrypted with this vault (delete it and run \`cosmic replay\` to rebuild it from the log)`
+        )
+      }
+      if ((err as { code?: string }).code === 'SQLITE_BUSY')
+        throw CosmicError.HOME_LOCKED('the read model is in use by another process')
+      throw err
+    }
+  }
+
+  /** The lowest next-seq over all projections: everything before it is applied everywhere. */
+  get position(): number {
+    return Math.min(...this.positions)
+  }
+
+  /** Applies events (in seq order, contiguous from some projection's position) in one transaction. */
+  apply(events: readonly ProjectedEvent[]): void {
+    if (events.length === 0) return
+    let purge = false
+    this.db.transaction(() => {
+      for (const event of events) {
+        for (let i = 0; i < this.steps.length; i++) {
+          const position = this.positions[i] as number
+          if (event.seq < position) continue // already applied: redelivery is harmless
+          if (event.seq > position) {
+            throw CosmicError.INTERNAL(
+              `projection ${this.projections[i]?.name} is at ${position}, got seq ${event.seq}`
+            )
+          }
+          ;(this.steps[i] as (e: ProjectedEvent) => void)(event)
+          this.positions[i] = event.seq + 1
+        }
+        if (!event.redacted && event.type === 'reflection.retracted') purge = true
+      }
+      for (let i = 0; i < this.projections.length; i++) {
+        const p = this.projections[i] as Projection
+        this.setCheckpoint.run(p.name, p.version, this.positions[i])
+      }
+    })()
+    if (purge) this.purge()
+  }
+
+  /** Makes deleted words unrecoverable: FTS5 optimize, then fold the WAL into the file and truncate it. */
+  purge(): void {
+    for (const p of this.projections) p.purge?.(this.db)
+    this.db.pragma('wal_checkpoint(TRUNCATE)')
+  }
+
+  /** Applies everything the log has that the read model does not (after a crash, an import, a version bump). */
+  async catchUp(journal: Journal, onProgress?: CatchUpProgress, until?: number): Promise<number> {
+    const start = this.position
+    const end = journal.length
+    const BATCH = 2000
+    let batch: ProjectedEvent[] = []
+    let applied = 0
+    for await (const { seq, block } of journal.blocks(start, end)) {
+      const event = block ? projected(decodeBlock(block)) : redactedPosition(seq, journal)
+      if (until !== undefined && event.time !== undefined && event.time > until) break
+      batch.push(event)
+      if (batch.length >= BATCH) {
+        this.apply(batch)
+        applied += batch.length
+        batch = []
+        onProgress?.(seq + 1 - start, end - start)
+      }
+    }
+    this.apply(batch)
+    applied += batch.length
+    onProgress?.(end - start, end - start)
+    return applied
+  }
+
+  /** Drops every projection's tables and checkpoints: the next catch-up rebuilds from seq 0. */
+  reset(): void {
+    this.db.transaction(() => {
+      for (const p of this.projections) {
+        for (const table of p.tables) this.db.exec(`DROP TABLE IF EXISTS ${table}`)
+        this.db.exec(p.schema)
+        this.setCheckpoint.run(p.name, p.version, 0)
+      }
+    })()
+    this.positions = this.projections.map(() => 0)
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+}
+
+export function projected(event: SignedEvent): ProjectedEvent {
+  if (event.redacted) return { seq: event.header.seq, redacted: true, type: event.header.type, time: event.header.time }
+  return {
+    seq: event.header.seq,
+    id: toHex(event.id),
+    time: event.header.time,
+    privacy: event.header.privacy,
+    redacted: false,
+    type: event.header.type,
+    body: event.body
+  } as ProjectedEvent
+}
+
+function redactedPosition(seq: number, journal: Journal): ProjectedEvent {
+  const known = journal.redactedHeader(seq)
+  return known ? { seq, redacted: true, type: known.type, time: known.time } : { seq, redacted: true }
+}
