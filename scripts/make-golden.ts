@@ -1,0 +1,163 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { catalog, EVENT_TYPES, type EventBody, type EventType } from '../src/events/catalog.js'
+import { keyPairFromSeed, toHex } from '../src/events/crypto.js'
+import { ENVELOPE_VERSION, encodeBlock, eventToJson, sealEvent } from '../src/events/envelope.js'
+
+/**
+ * Writes fixtures/golden/v<envelope>/<type>@<schema>.json: one sealed block for every
+ * event type and every body schema version (current and legacy), with the JSON that
+ * decoding it must give. test/golden.test.ts decodes every file forever, so a change
+ * that breaks reading old bytes fails there.
+ *
+ * Golden files are history: this script adds missing files and leaves identical ones
+ * alone, and refuses to rewrite a file whose bytes would change (that would hide the
+ * very break the file exists to catch) unless run with --force.
+ */
+
+const SEED = Uint8Array.from({ length: 32 }, (_, i) => i + 1)
+const SALT = Uint8Array.from({ length: 16 }, (_, i) => 0x10 + i)
+const TIME = 1767225600000 // 2026-01-01T00:00:00Z
+const POSITION = { seq: 0, time: TIME, prev: null }
+
+const keyPair = keyPairFromSeed(SEED)
+
+// A real event, so that ids, refs and redacted headers in the examples are real too.
+const entry = sealEvent(
+  { type: 'reflection.recorded', body: { text: 'An entry that others refer to.', tags: ['golden'] } },
+  POSITION,
+  keyPair,
+  { salt: SALT }
+)
+const ENTRY_ID = toHex(entry.id)
+
+/** Current schema: every optional field present, so every part of each codec is exercised. */
+const CURRENT: { readonly [T in EventType]: EventBody<T> } = {
+  'identity.created': { name: 'Ada' },
+  'identity.renamed': { name: 'Ada L.' },
+  'reflection.recorded': {
+    text: 'Walked by the river; noticed I was rehearsing an argument — and let it go. Ünïcödé ✓ 🌊',
+    mood: 'calm',
+    tags: ['walking', 'letting-go'],
+    dimension: 'body',
+    sealed: true
+  },
+  'reflection.amended': { ref: ENTRY_ID, text: 'An entry that others refer to, amended.' },
+  'reflection.retracted': {
+    ref: ENTRY_ID,
+    redacted: [{ seq: 0, header: toHex(entry.headerBytes), sig: toHex(entry.sig) }]
+  },
+  'tension.noted': {
+    id: 'money-scarcity-vs-control',
+    name: 'Money: scarcity vs control',
+    poles: ['scarcity', 'control'],
+    domain: 'money',
+    intensity: 0.65
+  },
+  'tension.shifted': { id: 'money-scarcity-vs-control', intensity: 0.4, toward: 'control' },
+  'tension.resolved': { id: 'money-scarcity-vs-control', insight: 'Enough is a decision, not an amount.' },
+  'profile.set': { dimension: 'mind', facet: 'skill', key: 'typescript', value: 'daily use', level: 4 },
+  'profile.removed': { dimension: 'heart', facet: 'emotion', key: 'restlessness' },
+  'mirrorback.generated': {
+    ref: ENTRY_ID,
+    text: 'You seem to be making room for quiet.',
+    themes: ['quiet', 'listening'],
+    engine: { kind: 'builtin', model: 'rules-v1', promptHash: 'ab'.repeat(32) }
+  },
+  'evolution.noted': {
+    from: TIME - 30 * 86_400_000,
+    to: TIME,
+    summary: 'A month of listening more.',
+    changes: ['more walks', 'fewer arguments']
+  },
+  'consent.granted': { audience: 'sphere:family', scope: ['reflection.recorded'], until: TIME + 86_400_000 },
+  'consent.revoked': { ref: ENTRY_ID },
+  'share.published': { sphere: 'family', source: ENTRY_ID, summary: 'a walk by the river' },
+  'share.retracted': { ref: ENTRY_ID },
+  'config.changed': { mode: 'hybrid', engine: 'local_llm', sync: true }
+}
+
+/** Older schema versions, written in their own (old) shape. */
+const LEGACY: readonly { readonly type: EventType; readonly schema: number; readonly body: unknown }[] = [
+  {
+    type: 'tension.noted',
+    schema: 1,
+    body: {
+      id: 'money-scarcity-vs-control',
+      name: 'Money: scarcity vs control',
+      poles: ['scarcity', 'control'],
+      domain: 'money',
+      intensity: 7
+    }
+  }
+]
+
+interface Golden {
+  generatedBy: string
+  type: EventType
+  schema: number
+  envelopeVersion: number
+  seed: string
+  salt: string
+  time: number
+  input: unknown
+  blockBytes: string
+  expected: unknown
+}
+
+function golden(type: EventType, schema: number, body: unknown): Golden {
+  const event = sealEvent({ type, body }, POSITION, keyPair, { salt: SALT, schema })
+  return {
+    generatedBy: 'scripts/make-golden.ts (never edit by hand)',
+    type,
+    schema,
+    envelopeVersion: ENVELOPE_VERSION,
+    seed: toHex(SEED),
+    salt: toHex(SALT),
+    time: TIME,
+    input: body,
+    blockBytes: toHex(encodeBlock(event)),
+    expected: eventToJson(event)
+  }
+}
+
+const goldens: Golden[] = []
+for (const type of EVENT_TYPES) {
+  goldens.push(golden(type, catalog[type].schema, CURRENT[type]))
+  for (const old of catalog[type].legacy) {
+    const example = LEGACY.find((l) => l.type === type && l.schema === old.schema)
+    if (!example) throw new Error(`no legacy example for ${type}@${old.schema}: add one to LEGACY`)
+    goldens.push(golden(type, old.schema, example.body))
+  }
+}
+
+const force = process.argv.includes('--force')
+const dir = fileURLToPath(new URL(`../../fixtures/golden/v${ENVELOPE_VERSION}/`, import.meta.url))
+mkdirSync(dir, { recursive: true })
+let written = 0
+let unchanged = 0
+const refused: string[] = []
+for (const g of goldens) {
+  const file = `${dir}${g.type}@${g.schema}.json`
+  const text = `${JSON.stringify(g, null, 2)}\n`
+  if (existsSync(file)) {
+    if (readFileSync(file, 'utf8') === text) {
+      unchanged++
+      continue
+    }
+    if (!force) {
+      refused.push(file)
+      continue
+    }
+  }
+  writeFileSync(file, text)
+  written++
+}
+console.log(`golden fixtures in ${dir}: ${written} written, ${unchanged} unchanged`)
+if (refused.length > 0) {
+  console.error(
+    `refused to rewrite ${refused.length} golden file(s) whose bytes would change:\n  ${refused.join('\n  ')}\n` +
+      'Old bytes must keep decoding: add a new schema version instead. Use --force only if the file itself is wrong.'
+  )
+  process.exitCode = 1
+}
