@@ -12,6 +12,8 @@ declare module 'hypercore' {
       wait?: boolean
       timeout?: number
       decrypt?: boolean
+      /** The stored bytes as they are: still encrypted and padded. */
+      raw?: boolean
       valueEncoding?: unknown
     }
     interface ReadStreamOptions {

@@ -7,7 +7,10 @@ export const RedactedHeader = Type.Object(
   {
     seq: Type.Integer({ minimum: 0 }),
     header: HexBytes,
-    sig: Type.String({ pattern: '^[0-9a-f]{128}$', codec: 'hex' })
+    sig: Type.String({ pattern: '^[0-9a-f]{128}$', codec: 'hex' }),
+    /** The cleared block's Merkle leaf (hash and size of the stored bytes): audit still recomputes the signed tree. */
+    leaf: EventId,
+    size: Type.Integer({ minimum: 1 })
   },
   { additionalProperties: false }
 )

@@ -8,17 +8,19 @@ export const redactionsProjection: Projection = {
   tables: ['redactions'],
   schema: `
     CREATE TABLE redactions (
-      seq INTEGER PRIMARY KEY, header BLOB NOT NULL, sig BLOB NOT NULL, tombstone_seq INTEGER NOT NULL, ref TEXT NOT NULL
+      seq INTEGER PRIMARY KEY, header BLOB NOT NULL, sig BLOB NOT NULL, leaf BLOB NOT NULL, size INTEGER NOT NULL,
+      tombstone_seq INTEGER NOT NULL, ref TEXT NOT NULL
     );
+    CREATE INDEX redactions_ref ON redactions(ref);
   `,
   bind(db: Database) {
     const insert = db.prepare(
-      'INSERT OR IGNORE INTO redactions (seq, header, sig, tombstone_seq, ref) VALUES (?, ?, ?, ?, ?)'
+      'INSERT OR IGNORE INTO redactions (seq, header, sig, leaf, size, tombstone_seq, ref) VALUES (?, ?, ?, ?, ?, ?, ?)'
     )
     return (event: ProjectedEvent) => {
       if (event.redacted || event.type !== 'reflection.retracted') return
       for (const r of event.body.redacted) {
-        insert.run(r.seq, fromHex(r.header), fromHex(r.sig), event.seq, event.body.ref)
+        insert.run(r.seq, fromHex(r.header), fromHex(r.sig), fromHex(r.leaf), r.size, event.seq, event.body.ref)
       }
     }
   }

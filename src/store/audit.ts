@@ -6,6 +6,7 @@ import { CosmicError, type ErrorCode } from '../errors.js'
 import { equalBytes, toHex } from '../events/crypto.js'
 import { decodeBlock, redactedEvent, type SignedEvent, verifyEvent } from '../events/envelope.js'
 import type { Journal } from './journal.js'
+import { MerkleFold } from './merkle.js'
 
 export interface AuditFailure {
   seq: number | null
@@ -52,14 +53,24 @@ export async function auditJournal(journal: Journal, options: AuditOptions = {})
     failures.push({ seq, code: e.code, reason: e.detail })
   }
 
+  const merkle = new MerkleFold()
+  let merkleComplete = true
+
   for await (const { seq, block } of journal.blocks(0, total)) {
     let event: SignedEvent | null = null
     try {
       if (block) {
+        const leaf = await journal.leaf(seq)
+        if (leaf && merkleComplete) merkle.push(leaf)
+        else merkleComplete = false
         event = decodeBlock(block)
       } else {
         const kept = journal.redactions?.redacted(seq)
-        if (!kept) throw CosmicError.BROKEN_CHAIN(`seq ${seq}: the block is missing and no tombstone accounts for it`)
+        if (!kept) {
+          merkleComplete = false
+          throw CosmicError.BROKEN_CHAIN(`seq ${seq}: the block is missing and no tombstone accounts for it`)
+        }
+        if (merkleComplete) merkle.push({ index: 2 * seq, size: kept.size, hash: kept.leaf })
         event = redactedEvent(kept.headerBytes, kept.sig)
         redacted++
       }
@@ -86,7 +97,7 @@ export async function auditJournal(journal: Journal, options: AuditOptions = {})
   }
   options.onProgress?.(total, total)
 
-  const tree = await auditTree(journal.core)
+  const tree = await auditTree(journal.core, merkleComplete ? merkle.treeHash() : null)
   if (!tree.ok) failures.push({ seq: null, code: 'BROKEN_CHAIN', reason: `hypercore: ${tree.reason}` })
   failures.sort((a, b) => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER))
   return {
@@ -101,46 +112,26 @@ export async function auditJournal(journal: Journal, options: AuditOptions = {})
   }
 }
 
-interface CoreInternals {
-  core: { audit(opts: { dryRun: boolean }): Promise<AuditStats | null> }
-}
-interface AuditStats {
-  corrupt: boolean
-  droppedTreeNodes: number
-  droppedBlocks: number
-  droppedBits: number
-}
-
 /**
- * The Hypercore's own integrity: hypercore's storage audit (dry run) checks every
- * stored block against its Merkle leaf and every tree node against its children;
- * then a throwaway clone that knows only the public key replicates the signed head
- * in process, which verifies the signature over the tree roots.
+ * The Hypercore's own integrity. The tree hash recomputed from the stored blocks
+ * (and the leaves tombstones kept for cleared blocks) must equal the tree hash of
+ * the core's stored roots and the one its signed head commits to; a throwaway
+ * clone that knows only the public key receives the signed head in process, which
+ * verifies the signature over the roots. No stored tree node is trusted:
+ * hypercore 11.37's clear() can drop a neighbour's leaf node (docs/security.md).
  */
-async function auditTree(core: Hypercore): Promise<AuditReport['tree']> {
+async function auditTree(core: Hypercore, recomputed: Uint8Array | null): Promise<AuditReport['tree']> {
   if (core.length === 0) return { ok: true, treeHash: null }
-  let treeHash: Uint8Array
+  if (!recomputed) return { ok: false, treeHash: null, reason: 'a block is missing, so the tree cannot be recomputed' }
+  const treeHash = toHex(recomputed)
+  let stored: Uint8Array
   try {
-    const stats = await (core as unknown as CoreInternals).core.audit({ dryRun: true })
-    if (!stats || stats.corrupt)
-      return { ok: false, treeHash: null, reason: 'the Merkle tree roots are missing or corrupt' }
-    if (stats.droppedTreeNodes > 0) {
-      return {
-        ok: false,
-        treeHash: null,
-        reason: `${stats.droppedTreeNodes} tree node(s) do not hash from their children`
-      }
-    }
-    if (stats.droppedBlocks > 0 || stats.droppedBits > 0) {
-      return {
-        ok: false,
-        treeHash: null,
-        reason: `${stats.droppedBlocks + stats.droppedBits} block(s) do not match the tree`
-      }
-    }
-    treeHash = await core.treeHash()
+    stored = await core.treeHash()
   } catch (err) {
-    return { ok: false, treeHash: null, reason: (err as Error).message }
+    return { ok: false, treeHash, reason: `the stored tree roots are unreadable: ${(err as Error).message}` }
+  }
+  if (!equalBytes(stored, recomputed)) {
+    return { ok: false, treeHash, reason: 'the blocks do not hash to the stored Merkle tree' }
   }
 
   const dir = await mkdtemp(join(tmpdir(), 'cosmic-audit-'))
@@ -158,17 +149,13 @@ async function auditTree(core: Hypercore): Promise<AuditReport['tree']> {
       return 'ok' as const
     })()
     if ((await Promise.race([done, timeout])) === 'timeout') {
-      return {
-        ok: false,
-        treeHash: toHex(treeHash),
-        reason: 'the signed head could not be verified by a fresh replica'
-      }
+      return { ok: false, treeHash, reason: 'the signed head could not be verified by a fresh replica' }
     }
-    const cloneHash = await clone.treeHash(core.length).catch(() => null)
-    if (!cloneHash || !equalBytes(cloneHash, treeHash)) {
-      return { ok: false, treeHash: toHex(treeHash), reason: 'the signed tree does not match the stored tree' }
+    const signed = await clone.treeHash(core.length).catch(() => null)
+    if (!signed || !equalBytes(signed, recomputed)) {
+      return { ok: false, treeHash, reason: 'the signed tree does not match the blocks' }
     }
-    return { ok: true, treeHash: toHex(treeHash) }
+    return { ok: true, treeHash }
   } finally {
     a.destroy()
     b.destroy()

@@ -1,6 +1,7 @@
 import type Hypercore from 'hypercore'
 import { CosmicError } from '../errors.js'
 import type { SigningKeyPair } from '../events/crypto.js'
+import { leafOf, type MerkleNode } from './merkle.js'
 import {
   type Draft,
   decodeBlock,
@@ -14,7 +15,7 @@ import {
 
 /** Where a tombstone keeps the signed header of an event whose block was cleared. */
 export interface RedactionLookup {
-  redacted(seq: number): { headerBytes: Uint8Array; sig: Uint8Array } | undefined
+  redacted(seq: number): { headerBytes: Uint8Array; sig: Uint8Array; leaf: Uint8Array; size: number } | undefined
 }
 
 export interface AppendOptions {
@@ -142,6 +143,12 @@ export class Journal {
   redactedHeader(seq: number): EventHeader | undefined {
     const redacted = this.redactions?.redacted(seq)
     return redacted ? decodeHeader(redacted.headerBytes) : undefined
+  }
+
+  /** The Merkle leaf of the stored (encrypted) block at seq, or null when it was cleared. */
+  async leaf(seq: number): Promise<MerkleNode | null> {
+    const stored = await this.core.get(seq, { wait: false, raw: true })
+    return stored ? leafOf(seq, stored) : null
   }
 
   /** Streams raw blocks (null where cleared) from `from` to `to` (exclusive). */

@@ -1,0 +1,33 @@
+import type { Home } from '../store/home.js'
+
+/** Reports progress of long work; the CLI draws a bar on a TTY, the API may stream it. */
+export interface Progress {
+  start(label: string, total: number): void
+  update(done: number, total?: number): void
+  stop(): void
+}
+
+export const silentProgress: Progress = { start() {}, update() {}, stop() {} }
+
+export interface CommandContext {
+  readonly home: Home
+  readonly progress: Progress
+}
+
+/**
+ * Every capability is a function over an open home, defined once, so the same
+ * command runs in this process, from the API, or (later) through a running
+ * `serve`/`sync` that holds the home. `render` turns its JSON result into text.
+ */
+export interface Command<I, O> {
+  readonly name: string
+  readonly summary: string
+  run(ctx: CommandContext, input: I): Promise<O>
+  render(output: O): string
+  /** A check command's result can fail without an error (exit 1): audit. */
+  failed?(output: O): boolean
+}
+
+export function defineCommand<I, O>(command: Command<I, O>): Command<I, O> {
+  return command
+}
