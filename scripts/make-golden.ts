@@ -45,7 +45,7 @@ const CURRENT: { readonly [T in EventType]: EventBody<T> } = {
   'reflection.amended': { ref: ENTRY_ID, text: 'An entry that others refer to, amended.' },
   'reflection.retracted': {
     ref: ENTRY_ID,
-    redacted: [{ seq: 0, header: toHex(entry.headerBytes), sig: toHex(entry.sig) }]
+    redacted: [{ seq: 0, header: toHex(entry.headerBytes), sig: toHex(entry.sig), leaf: 'ef'.repeat(32), size: 259 }]
   },
   'tension.noted': {
     id: 'money-scarcity-vs-control',

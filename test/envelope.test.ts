@@ -485,13 +485,6 @@ test('the Python snippet in docs/envelope.md runs and verifies the vector', (t) 
   t.ok(out.includes('ok'), `python3 says: ${out.trim()}`)
 })
 
-/**
- * Known gaps in src/events, reported to the owner of src/: these tests state the
- * behaviour the envelope promises and fail today. They are skipped so the suite stays
- * green; run them with COSMIC_KNOWN_BUGS=1, and drop the skip once src/ is fixed.
- */
-const KNOWN_BUG = { skip: !process.env.COSMIC_KNOWN_BUGS }
-
 /** A correctly signed event by alice around arbitrary body bytes (what a buggy or hostile writer can produce). */
 function signedAround(type: EventType, bodyBytes: Uint8Array): Uint8Array {
   const salt = new Uint8Array(16)
@@ -512,7 +505,7 @@ function signedAround(type: EventType, bodyBytes: Uint8Array): Uint8Array {
   return encodeBlock({ header, headerBytes, id, sig, salt, bodyBytes, redacted: false, body: { name: '' } })
 }
 
-test('KNOWN BUG: a signed block whose body bytes break the schema or are not canonical is rejected', KNOWN_BUG, (t) => {
+test('a signed block whose body bytes break the schema or are not canonical is rejected', (t) => {
   const float = (n: number) => {
     const bytes = new Uint8Array(8)
     new DataView(bytes.buffer).setFloat64(0, n, true)
@@ -532,7 +525,7 @@ test('KNOWN BUG: a signed block whose body bytes break the schema or are not can
   }
 })
 
-test('KNOWN BUG: a block with a length prefix written long is rejected (one event, one block)', KNOWN_BUG, (t) => {
+test('a block with a length prefix written long is rejected (one event, one block)', (t) => {
   const [first] = chain()
   const block = encodeBlock(first)
   t.is(block[1], first.headerBytes.byteLength, 'the header length is one byte')
@@ -543,7 +536,7 @@ test('KNOWN BUG: a block with a length prefix written long is rejected (one even
   )
 })
 
-test('KNOWN BUG: sealing an unknown event type gives UNKNOWN_EVENT_TYPE', KNOWN_BUG, (t) => {
+test('sealing an unknown event type gives UNKNOWN_EVENT_TYPE', (t) => {
   const draft = { type: 'reflection.deleted' as EventType, body: {} }
   t.is(
     codeOf(() => sealEvent(draft, { seq: 0, time: TIME, prev: null }, alice)),

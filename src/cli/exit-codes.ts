@@ -12,5 +12,8 @@ export function exitCodeFor(err: unknown): number {
 export function errorMessage(err: unknown): { code: string; message: string } {
   if (CosmicError.is(err)) return { code: err.code, message: err.message }
   const message = err instanceof Error ? err.message : String(err)
-  return { code: 'INTERNAL', message: `INTERNAL: ${message} (this is a bug; please report it with the command you ran)` }
+  return {
+    code: 'INTERNAL',
+    message: `INTERNAL: ${message} (this is a bug; please report it with the command you ran)`
+  }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises'
-import { Command as Program, CommanderError, Option } from 'commander'
+import { CommanderError, Option, Command as Program } from 'commander'
 import { audit } from '../commands/audit.js'
 import { type Command, silentProgress } from '../commands/command.js'
 import { amend, log, reflect, retract, status } from '../commands/journal.js'
@@ -11,7 +11,7 @@ import { CosmicError } from '../errors.js'
 import type { Dimension } from '../events/schemas.js'
 import { Home, resolveHomePath } from '../store/home.js'
 import { type KdfStrength, seedFromRecoveryPhrase } from '../store/vault.js'
-import { errorMessage, EXIT, exitCodeFor } from './exit-codes.js'
+import { EXIT, errorMessage, exitCodeFor } from './exit-codes.js'
 import { terminalProgress } from './progress.js'
 import { promptHidden, readPassphrase } from './prompt.js'
 
@@ -49,8 +49,8 @@ async function runOnHome<I, O>(command: Command<I, O>, input: I): Promise<void> 
   const passphrase = await readPassphrase({ passphraseFile: g.passphraseFile })
   const progress = g.json ? silentProgress : terminalProgress()
   progress.start('catching up', 0)
-  const home = await Home.open(path, passphrase, { onCatchUp: (done, total) => progress.update(done, total) }).finally(() =>
-    progress.stop()
+  const home = await Home.open(path, passphrase, { onCatchUp: (done, total) => progress.update(done, total) }).finally(
+    () => progress.stop()
   )
   try {
     const output = await command.run({ home, progress: g.json ? silentProgress : terminalProgress() }, input)
@@ -67,7 +67,8 @@ function collect(value: string, previous: string[]): string[] {
 function number(name: string) {
   return (value: string): number => {
     const n = Number(value)
-    if (value.trim() === '' || !Number.isFinite(n)) throw CosmicError.INVALID_INPUT(`${name} must be a number (got "${value}")`)
+    if (value.trim() === '' || !Number.isFinite(n))
+      throw CosmicError.INVALID_INPUT(`${name} must be a number (got "${value}")`)
     return n
   }
 }
@@ -91,7 +92,11 @@ async function textArgument(words: string[]): Promise<string> {
   return words.join(' ')
 }
 
-const dimensionOption = new Option('--dimension <dimension>', 'the dimension it touches').choices(['mind', 'heart', 'body'])
+const dimensionOption = new Option('--dimension <dimension>', 'the dimension it touches').choices([
+  'mind',
+  'heart',
+  'body'
+])
 
 program
   .command('init')
@@ -100,7 +105,9 @@ program
   .option('--recover', 'restore an identity from its 24-word recovery phrase ($COSMIC_RECOVERY_PHRASE or a prompt)')
   .option('--recovery-file <file>', 'read the recovery phrase from a file (implies --recover)')
   .addOption(
-    new Option('--kdf <strength>', 'argon2id cost for the passphrase').choices(['interactive', 'moderate', 'sensitive']).default('interactive')
+    new Option('--kdf <strength>', 'argon2id cost for the passphrase')
+      .choices(['interactive', 'moderate', 'sensitive'])
+      .default('interactive')
   )
   .action(async (opts: { name: string; recover?: boolean; recoveryFile?: string; kdf: KdfStrength }) => {
     const g = globals()
@@ -143,16 +150,21 @@ program
   .addOption(dimensionOption)
   .option('--shareable', 'may be shared into a sphere later (default: private)')
   .option('--sealed', 'never leaves this device, not even to a remote model')
-  .action(async (words: string[], opts: { tag: string[]; mood?: string; dimension?: Dimension; shareable?: boolean; sealed?: boolean }) => {
-    await runOnHome(reflect, {
-      text: await textArgument(words),
-      tags: opts.tag,
-      ...(opts.mood !== undefined ? { mood: opts.mood } : {}),
-      ...(opts.dimension ? { dimension: opts.dimension } : {}),
-      shareable: opts.shareable ?? false,
-      sealed: opts.sealed ?? false
-    })
-  })
+  .action(
+    async (
+      words: string[],
+      opts: { tag: string[]; mood?: string; dimension?: Dimension; shareable?: boolean; sealed?: boolean }
+    ) => {
+      await runOnHome(reflect, {
+        text: await textArgument(words),
+        tags: opts.tag,
+        ...(opts.mood !== undefined ? { mood: opts.mood } : {}),
+        ...(opts.dimension ? { dimension: opts.dimension } : {}),
+        shareable: opts.shareable ?? false,
+        sealed: opts.sealed ?? false
+      })
+    }
+  )
 
 program
   .command('amend')
@@ -209,22 +221,31 @@ tension
 const profile = program.command('profile').description('the whole-human profile: mind, heart, body')
 profile
   .command('set')
-  .description('set a facet: mind (skill, interest, project, seeking), heart (value, emotion, relationship), body (health, activity, presence)')
+  .description(
+    'set a facet: mind (skill, interest, project, seeking), heart (value, emotion, relationship), body (health, activity, presence)'
+  )
   .argument('<dimension>', 'mind, heart or body')
   .argument('<facet>', 'e.g. skill')
   .argument('<key>', 'e.g. typescript')
   .argument('[value]', 'an optional note')
   .option('--level <1..5>', 'for skills: how deep', integer('--level'))
   .option('--shareable', 'may be shared into a sphere later (default: private)')
-  .action((dimension: string, facet: string, key: string, value: string | undefined, opts: { level?: number; shareable?: boolean }) =>
-    runOnHome(profileSet, {
-      dimension,
-      facet,
-      key,
-      ...(value !== undefined ? { value } : {}),
-      ...(opts.level !== undefined ? { level: opts.level } : {}),
-      shareable: opts.shareable ?? false
-    })
+  .action(
+    (
+      dimension: string,
+      facet: string,
+      key: string,
+      value: string | undefined,
+      opts: { level?: number; shareable?: boolean }
+    ) =>
+      runOnHome(profileSet, {
+        dimension,
+        facet,
+        key,
+        ...(value !== undefined ? { value } : {}),
+        ...(opts.level !== undefined ? { level: opts.level } : {}),
+        shareable: opts.shareable ?? false
+      })
   )
 profile
   .command('remove')
@@ -275,7 +296,8 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return EXIT.OK
       // Commander has already printed the usage message.
       return err.code === 'commander.executeSubCommandAsync' ? EXIT.INTERNAL : EXIT.USAGE
     }

@@ -19,7 +19,11 @@ export function terminalProgress(enabled = Boolean(process.stderr.isTTY)): Progr
       done = 0
       timer = setTimeout(() => {
         bar = new cliProgress.SingleBar(
-          { stream: process.stderr, format: `${label} [{bar}] {percentage}% {value}/{total} eta {eta}s`, hideCursor: true },
+          {
+            stream: process.stderr,
+            format: `${label} [{bar}] {percentage}% {value}/{total} eta {eta}s`,
+            hideCursor: true
+          },
           cliProgress.Presets.shades_classic
         )
         bar.start(total, done)

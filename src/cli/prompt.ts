@@ -42,7 +42,9 @@ export async function readPassphrase(sources: SecretSources, options: { confirm?
     try {
       return (await readFile(sources.passphraseFile, 'utf8')).replace(/\r?\n$/, '')
     } catch (err) {
-      throw CosmicError.INVALID_INPUT(`cannot read --passphrase-file ${sources.passphraseFile}: ${(err as Error).message}`)
+      throw CosmicError.INVALID_INPUT(
+        `cannot read --passphrase-file ${sources.passphraseFile}: ${(err as Error).message}`
+      )
     }
   }
   const fromEnv = process.env.COSMIC_PASSPHRASE

@@ -34,7 +34,10 @@ function entryState(home: Home, ref: string): { state: ReflectionState | undefin
   const id = resolveEntryId(home, ref)
   const entry = findEntry(db, id)
   if (entry) {
-    return { id: entry.id, state: { id: entry.id, seq: entry.seq, retracted: false, sealed: entry.sealed, privacy: entry.privacy } }
+    return {
+      id: entry.id,
+      state: { id: entry.id, seq: entry.seq, retracted: false, sealed: entry.sealed, privacy: entry.privacy }
+    }
   }
   if (isRetracted(db, id)) return { id, state: { id, seq: -1, retracted: true, sealed: false, privacy: 'private' } }
   return { id, state: undefined }
@@ -97,7 +100,13 @@ export const retract = defineCommand<{ id: string }, RetractOutput>({
       const event = await home.journal.getBlock(seq)
       const leaf = await home.journal.leaf(seq)
       if (!event || !leaf) continue
-      redacted.push({ seq, header: toHex(event.headerBytes), sig: toHex(event.sig), leaf: toHex(leaf.hash), size: leaf.size })
+      redacted.push({
+        seq,
+        header: toHex(event.headerBytes),
+        sig: toHex(event.sig),
+        leaf: toHex(leaf.hash),
+        size: leaf.size
+      })
     }
     const [tombstone] = await home.append([{ type: 'reflection.retracted', body: { ref: state!.id, redacted } }])
     await home.finishRedactions()
@@ -132,7 +141,9 @@ export const log = defineCommand<LogInput, EventJson[]>({
       : events
           .map((e) => {
             const head = `#${e.seq}  ${formatTime(e.time)}  ${e.type}@${e.schema}  ${shortId(e.id)}  ${e.privacy}`
-            return e.redacted ? `${head}  [redacted: words forgotten, signed header kept]` : `${head}\n${indent(JSON.stringify(e.body))}`
+            return e.redacted
+              ? `${head}  [redacted: words forgotten, signed header kept]`
+              : `${head}\n${indent(JSON.stringify(e.body))}`
           })
           .join('\n')
 })

@@ -44,7 +44,12 @@ export const profileRemove = defineCommand<{ dimension: string; facet: string; k
   summary: 'remove a facet from the profile',
   async run({ home }, input) {
     checkFacet(input.dimension, input.facet)
-    decideRemove(hasFacet(home.readModel.db, input.dimension, input.facet, input.key), input.dimension, input.facet, input.key)
+    decideRemove(
+      hasFacet(home.readModel.db, input.dimension, input.facet, input.key),
+      input.dimension,
+      input.facet,
+      input.key
+    )
     const [event] = await home.append([
       { type: 'profile.removed', body: { dimension: input.dimension, facet: input.facet, key: input.key } }
     ])

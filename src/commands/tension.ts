@@ -32,7 +32,8 @@ export const tensionAdd = defineCommand<TensionAddInput, EventJson>({
   summary: 'note a tension between two poles',
   async run({ home }, input) {
     const poles = input.poles.map((p) => p.trim()).filter(Boolean)
-    if (poles.length !== 2) throw CosmicError.INVALID_INPUT('--poles takes exactly two poles, e.g. --poles scarcity,control')
+    if (poles.length !== 2)
+      throw CosmicError.INVALID_INPUT('--poles takes exactly two poles, e.g. --poles scarcity,control')
     if (poles[0] === poles[1]) throw CosmicError.INVALID_INPUT('the two poles must differ')
     const name = input.name.trim()
     if (!name) throw CosmicError.INVALID_INPUT('a tension needs a name')

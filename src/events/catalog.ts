@@ -4,6 +4,7 @@ import c from 'compact-encoding'
 import { CosmicError } from '../errors.js'
 import { type BodyCodec, bodyCodec } from './body-codec.js'
 import { configEvents } from './config.js'
+import { equalBytes } from './crypto.js'
 import { identityEvents } from './identity.js'
 import { mirrorEvents } from './mirror.js'
 import { profileEvents } from './profile.js'
@@ -52,6 +53,7 @@ export function isEventType(type: string): type is EventType {
 }
 
 export function currentSchema(type: EventType): number {
+  if (!isEventType(type)) throw CosmicError.UNKNOWN_EVENT_TYPE(`"${String(type)}" is not an event type`)
   return catalog[type].schema
 }
 
@@ -109,7 +111,11 @@ export function encodeBody(type: EventType, body: unknown, schema = currentSchem
   return c.encode(versionOf(type, schema).codec, body)
 }
 
-/** Decodes body bytes written with any known version and upcasts them to the current one. */
+/**
+ * Decodes body bytes written with any known version and upcasts them to the current
+ * one. The bytes must be the canonical encoding of a body that passes its schema:
+ * a signed event from a peer or a bundle is held to the same rules as one we write.
+ */
 export function decodeBody<T extends EventType>(type: T, schema: number, bytes: Uint8Array): EventBody<T> {
   const version = versionOf(type, schema)
   let body: Record<string, unknown>
@@ -121,5 +127,18 @@ export function decodeBody<T extends EventType>(type: T, schema: number, bytes: 
     if (CosmicError.is(err)) throw err
     throw CosmicError.DECODE_FAILED(`${type} v${schema} body: ${(err as Error).message}`)
   }
+  try {
+    validateBody(type, body, schema)
+  } catch (err) {
+    throw CosmicError.DECODE_FAILED(`${type} v${schema} body breaks its schema: ${(err as CosmicError).detail ?? err}`)
+  }
+  let canonical: Uint8Array
+  try {
+    canonical = c.encode(version.codec, body)
+  } catch {
+    throw CosmicError.DECODE_FAILED(`${type} v${schema} body cannot be re-encoded`)
+  }
+  if (!equalBytes(canonical, bytes))
+    throw CosmicError.DECODE_FAILED(`${type} v${schema} body is not canonically encoded`)
   return (version.upcast ? version.upcast(body) : body) as EventBody<T>
 }

@@ -75,7 +75,9 @@ const headerCodec: c.Encoder<EventHeader> = {
     c.uint.encode(state, h.time)
     c.uint8.encode(state, h.prev ? 1 : 0)
     if (h.prev) c.fixed32.encode(state, h.prev)
-    c.uint8.encode(state, PRIVACY.indexOf(h.privacy))
+    const privacy = PRIVACY.indexOf(h.privacy)
+    if (privacy < 0) throw CosmicError.INVALID_INPUT(`privacy must be private or shareable (got ${String(h.privacy)})`)
+    c.uint8.encode(state, privacy)
     c.fixed32.encode(state, h.bodyHash)
   },
   decode(state) {
@@ -183,18 +185,22 @@ export function sealEvent(
 /** The bytes stored in a Hypercore block: version, header, signature, salt, body. */
 export function encodeBlock(event: SignedEvent): Uint8Array {
   if (event.redacted || !event.salt || !event.bodyBytes) throw CosmicError.INTERNAL('a redacted event has no block')
+  return blockBytes(event.headerBytes, event.sig, event.salt, event.bodyBytes)
+}
+
+function blockBytes(headerBytes: Uint8Array, sig: Uint8Array, salt: Uint8Array, body: Uint8Array): Uint8Array {
   const state = c.state()
   c.uint.preencode(state, BLOCK_VERSION)
-  c.buffer.preencode(state, event.headerBytes)
-  c.fixed64.preencode(state, event.sig)
-  c.fixed(SALT_BYTES).preencode(state, event.salt)
-  c.buffer.preencode(state, event.bodyBytes)
+  c.buffer.preencode(state, headerBytes)
+  c.fixed64.preencode(state, sig)
+  c.fixed(SALT_BYTES).preencode(state, salt)
+  c.buffer.preencode(state, body)
   state.buffer = new Uint8Array(state.end)
   c.uint.encode(state, BLOCK_VERSION)
-  c.buffer.encode(state, event.headerBytes)
-  c.fixed64.encode(state, event.sig)
-  c.fixed(SALT_BYTES).encode(state, event.salt)
-  c.buffer.encode(state, event.bodyBytes)
+  c.buffer.encode(state, headerBytes)
+  c.fixed64.encode(state, sig)
+  c.fixed(SALT_BYTES).encode(state, salt)
+  c.buffer.encode(state, body)
   return state.buffer
 }
 
@@ -220,6 +226,9 @@ export function decodeBlock(block: Uint8Array): SignedEvent {
     throw CosmicError.DECODE_FAILED(`block: ${(err as Error).message}`)
   }
   const header = decodeHeader(parts.headerBytes)
+  if (!equalBytes(blockBytes(parts.headerBytes, parts.sig, parts.salt, parts.bodyBytes), block)) {
+    throw CosmicError.DECODE_FAILED(`block at seq ${header.seq} is not canonically encoded`)
+  }
   if (!equalBytes(bodyHash(parts.salt, parts.bodyBytes), header.bodyHash)) {
     throw CosmicError.BODY_MISMATCH(`body of seq ${header.seq} does not match its header's bodyHash`)
   }

@@ -69,7 +69,9 @@ export function countEntriesWithPrefix(db: Database, prefix: string): number {
 
 export function entrySeqs(db: Database, id: string): { seq: number; kind: string }[] {
   return db
-    .prepare<[string], { seq: number; kind: string }>('SELECT seq, kind FROM entry_events WHERE entry_id = ? ORDER BY seq')
+    .prepare<[string], { seq: number; kind: string }>(
+      'SELECT seq, kind FROM entry_events WHERE entry_id = ? ORDER BY seq'
+    )
     .all(id)
 }
 
@@ -120,7 +122,9 @@ export interface TensionPoint {
 
 export function tensionSeries(db: Database, id: string): TensionPoint[] {
   return db
-    .prepare<[string], TensionPoint>('SELECT seq, time, kind, intensity, toward FROM tension_series WHERE id = ? ORDER BY seq')
+    .prepare<[string], TensionPoint>(
+      'SELECT seq, time, kind, intensity, toward FROM tension_series WHERE id = ? ORDER BY seq'
+    )
     .all(id)
 }
 
@@ -144,13 +148,19 @@ export function listProfile(db: Database): FacetRow[] {
 }
 
 export function hasFacet(db: Database, dimension: string, facet: string, key: string): boolean {
-  return db.prepare('SELECT 1 FROM profile WHERE dimension = ? AND facet = ? AND key = ?').get(dimension, facet, key) !== undefined
+  return (
+    db.prepare('SELECT 1 FROM profile WHERE dimension = ? AND facet = ? AND key = ?').get(dimension, facet, key) !==
+    undefined
+  )
 }
 
 export function getSetting(db: Database, name: string): string | undefined {
   return db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE name = ?').get(name)?.value
 }
 
-export function countRows(db: Database, table: 'entries' | 'tensions' | 'profile' | 'redactions' | 'mirrorbacks'): number {
+export function countRows(
+  db: Database,
+  table: 'entries' | 'tensions' | 'profile' | 'redactions' | 'mirrorbacks'
+): number {
   return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
 }

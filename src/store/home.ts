@@ -109,14 +109,20 @@ export class Home {
       throw err
     }
     const home = new Home(path, keys, store, journal, readModel)
-    const lookup = readModel.db.prepare<[number], { header: Uint8Array; sig: Uint8Array; leaf: Uint8Array; size: number }>(
-      'SELECT header, sig, leaf, size FROM redactions WHERE seq = ?'
-    )
+    const lookup = readModel.db.prepare<
+      [number],
+      { header: Uint8Array; sig: Uint8Array; leaf: Uint8Array; size: number }
+    >('SELECT header, sig, leaf, size FROM redactions WHERE seq = ?')
     journal.setRedactionLookup({
       redacted(seq) {
         const row = lookup.get(seq)
         if (!row) return undefined
-        return { headerBytes: new Uint8Array(row.header), sig: new Uint8Array(row.sig), leaf: new Uint8Array(row.leaf), size: row.size }
+        return {
+          headerBytes: new Uint8Array(row.header),
+          sig: new Uint8Array(row.sig),
+          leaf: new Uint8Array(row.leaf),
+          size: row.size
+        }
       }
     })
     try {

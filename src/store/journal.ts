@@ -1,7 +1,6 @@
 import type Hypercore from 'hypercore'
 import { CosmicError } from '../errors.js'
 import type { SigningKeyPair } from '../events/crypto.js'
-import { leafOf, type MerkleNode } from './merkle.js'
 import {
   type Draft,
   decodeBlock,
@@ -12,6 +11,7 @@ import {
   type SignedEvent,
   sealEvent
 } from '../events/envelope.js'
+import { leafOf, type MerkleNode } from './merkle.js'
 
 /** Where a tombstone keeps the signed header of an event whose block was cleared. */
 export interface RedactionLookup {
