@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises'
-import { CommanderError, Option, Command as Program } from 'commander'
+import { CommanderError, Option } from 'commander'
 import { audit } from '../commands/audit.js'
-import { type Command, silentProgress } from '../commands/command.js'
 import { amend, log, reflect, retract, status } from '../commands/journal.js'
 import { profileRemove, profileSet, profileShow } from '../commands/profile.js'
 import { tensionAdd, tensionList, tensionResolve, tensionShift } from '../commands/tension.js'
@@ -12,85 +11,9 @@ import type { Dimension } from '../events/schemas.js'
 import { Home, resolveHomePath } from '../store/home.js'
 import { type KdfStrength, seedFromRecoveryPhrase } from '../store/vault.js'
 import { EXIT, errorMessage, exitCodeFor } from './exit-codes.js'
-import { terminalProgress } from './progress.js'
+import { registerHistoryCommands } from './history.js'
 import { promptHidden, readPassphrase } from './prompt.js'
-
-interface GlobalOptions {
-  home?: string
-  json?: boolean
-  passphraseFile?: string
-}
-
-const program = new Program('cosmic')
-  .description('CosmicSyncCore: a sovereign, local-first journal of your inner life, on a signed log you own.')
-  .option('--home <dir>', 'the home folder (default: $COSMIC_HOME, else ~/.cosmic)')
-  .option('--json', 'machine-readable JSON output')
-  .option('--passphrase-file <file>', 'read the vault passphrase from a file (else $COSMIC_PASSPHRASE, else a prompt)')
-  .showHelpAfterError('(run with --help for usage)')
-  .exitOverride()
-
-function globals(): GlobalOptions {
-  return program.opts<GlobalOptions>()
-}
-
-function print(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
-}
-
-function printResult<O>(command: Command<unknown, O>, output: O): void {
-  print(globals().json ? JSON.stringify(output, null, 2) : command.render(output))
-  if (command.failed?.(output)) process.exitCode = EXIT.CHECK_FAILED
-}
-
-/** Opens the home, runs one command over it, prints, closes. */
-async function runOnHome<I, O>(command: Command<I, O>, input: I): Promise<void> {
-  const g = globals()
-  const path = resolveHomePath(g.home)
-  const passphrase = await readPassphrase({ passphraseFile: g.passphraseFile })
-  const progress = g.json ? silentProgress : terminalProgress()
-  progress.start('catching up', 0)
-  const home = await Home.open(path, passphrase, { onCatchUp: (done, total) => progress.update(done, total) }).finally(
-    () => progress.stop()
-  )
-  try {
-    const output = await command.run({ home, progress: g.json ? silentProgress : terminalProgress() }, input)
-    printResult(command as Command<unknown, O>, output)
-  } finally {
-    await home.close()
-  }
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value]
-}
-
-function number(name: string) {
-  return (value: string): number => {
-    const n = Number(value)
-    if (value.trim() === '' || !Number.isFinite(n))
-      throw CosmicError.INVALID_INPUT(`${name} must be a number (got "${value}")`)
-    return n
-  }
-}
-
-function integer(name: string) {
-  return (value: string): number => {
-    const n = Number(value)
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {
-      throw CosmicError.INVALID_INPUT(`${name} must be a whole number (got "${value}")`)
-    }
-    return n
-  }
-}
-
-async function textArgument(words: string[]): Promise<string> {
-  if (words.length === 1 && words[0] === '-') {
-    const chunks: Buffer[] = []
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-    return Buffer.concat(chunks).toString('utf8').trim()
-  }
-  return words.join(' ')
-}
+import { collect, globals, integer, number, print, program, runOnHome, textArgument } from './run.js'
 
 const dimensionOption = new Option('--dimension <dimension>', 'the dimension it touches').choices([
   'mind',
@@ -289,6 +212,8 @@ vault
   .command('export-key')
   .description('print your 24-word recovery phrase (restore with init --recover)')
   .action(() => runOnHome(vaultExportKey, {}))
+
+registerHistoryCommands(program)
 
 export async function main(argv: string[]): Promise<number> {
   try {

@@ -39,6 +39,11 @@ export class Journal {
   private last: { seq: number; time: number; id: Uint8Array } | null = null
   private queue: Promise<unknown> = Promise.resolve()
   redactions: RedactionLookup | null = null
+  /**
+   * Where "now" comes from. Fixtures and the demo set it to replay a persona's year
+   * through the real commands; times still increase strictly whatever it says.
+   */
+  clock: () => number = Date.now
 
   private constructor(core: Hypercore, author: SigningKeyPair) {
     this.core = core
@@ -88,7 +93,7 @@ export class Journal {
       throw CosmicError.INVALID_INPUT('one time per event is needed')
     }
     let prev = this.last
-    const now = Date.now()
+    const now = this.clock()
     const events: SignedEvent[] = []
     for (let i = 0; i < drafts.length; i++) {
       const seq = this.core.length + i
