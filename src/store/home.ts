@@ -24,10 +24,18 @@ export interface InitOptions {
   /** Restore an identity from its seed (recovery phrase); the journal starts empty, ready for `import`. */
   seed?: Uint8Array
   kdf?: KdfStrength
+  /** Tests only (see OpenOptions). */
+  encryptAtRest?: boolean
 }
 
 export interface OpenOptions {
   onCatchUp?: CatchUpProgress
+  /**
+   * Tests only: false stores the journal blocks and the read model without at-rest
+   * encryption, so a test that greps the disk for forgotten words can fail if
+   * forgetting did not happen. Never exposed by the CLI or the API.
+   */
+  encryptAtRest?: boolean
 }
 
 /**
@@ -64,7 +72,9 @@ export class Home {
     try {
       const seed = options.seed ?? randomBytes(32)
       const vault = await writeVault(staging, options.passphrase, seed, options.kdf)
-      const home = await Home.openUnlocked(staging, await unlockVault(staging, options.passphrase), {})
+      const home = await Home.openUnlocked(staging, await unlockVault(staging, options.passphrase), {
+        encryptAtRest: options.encryptAtRest ?? true
+      })
       try {
         if (!options.seed) await home.append([{ type: 'identity.created', body: { name: options.name ?? 'me' } }])
       } finally {
@@ -91,10 +101,8 @@ export class Home {
     let journal: Journal
     try {
       await store.ready()
-      const core = store.get({
-        keyPair: keys.journalCore,
-        encryption: { key: keys.journalEncryption }
-      })
+      const encrypt = options.encryptAtRest ?? true
+      const core = store.get({ keyPair: keys.journalCore, encryption: encrypt ? { key: keys.journalEncryption } : null })
       journal = await Journal.open(core, keys.identity)
     } catch (err) {
       await store.close().catch(() => {})
@@ -102,7 +110,8 @@ export class Home {
     }
     let readModel: ReadModel
     try {
-      readModel = ReadModel.open(join(path, READ_MODEL_FILE), keys.readModel, PROJECTIONS)
+      const key = (options.encryptAtRest ?? true) ? keys.readModel : null
+      readModel = ReadModel.open(join(path, READ_MODEL_FILE), key, PROJECTIONS)
     } catch (err) {
       await journal.close().catch(() => {})
       await store.close().catch(() => {})

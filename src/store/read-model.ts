@@ -45,7 +45,7 @@ export class ReadModel {
     this.steps = projections.map((p) => p.bind(db))
   }
 
-  static open(path: string, key: Uint8Array, projections: readonly Projection[]): ReadModel {
+  static open(path: string, key: Uint8Array | null, projections: readonly Projection[]): ReadModel {
     let db: Database
     try {
       db = new SQLite(path)
@@ -53,8 +53,10 @@ export class ReadModel {
       throw CosmicError.HOME_DAMAGED(`cannot open the read model ${path}: ${(err as Error).message}`)
     }
     try {
-      db.pragma(`cipher = 'chacha20'`)
-      db.pragma(`key = "x'${toHex(key)}'"`)
+      if (key) {
+        db.pragma(`cipher = 'chacha20'`)
+        db.pragma(`key = "x'${toHex(key)}'"`)
+      }
       db.pragma('journal_mode = WAL')
       db.pragma('synchronous = NORMAL')
       db.pragma('secure_delete = ON')
