@@ -102,7 +102,10 @@ export class Home {
     try {
       await store.ready()
       const encrypt = options.encryptAtRest ?? true
-      const core = store.get({ keyPair: keys.journalCore, encryption: encrypt ? { key: keys.journalEncryption } : null })
+      const core = store.get({
+        keyPair: keys.journalCore,
+        encryption: encrypt ? { key: keys.journalEncryption } : null
+      })
       journal = await Journal.open(core, keys.identity)
     } catch (err) {
       await store.close().catch(() => {})

@@ -55,8 +55,11 @@ export class Journal {
     const journal = new Journal(core, author)
     if (core.length > 0) {
       // The newest block is never cleared: a retraction always appends its tombstone after what it clears.
-      const head = await journal.getBlock(core.length - 1)
-      if (!head) throw CosmicError.HOME_DAMAGED(`the newest journal block (seq ${core.length - 1}) is missing`)
+      const seq = core.length - 1
+      const head = await journal.getBlock(seq).catch((err: unknown) => {
+        throw CosmicError.HOME_DAMAGED(`the newest journal block (seq ${seq}) does not read: ${(err as Error).message}`)
+      })
+      if (!head) throw CosmicError.HOME_DAMAGED(`the newest journal block (seq ${seq}) is missing`)
       journal.last = { seq: head.header.seq, time: head.header.time, id: head.id }
     }
     return journal

@@ -121,7 +121,14 @@ export class ReadModel {
     let batch: ProjectedEvent[] = []
     let applied = 0
     for await (const { seq, block } of journal.blocks(start, end)) {
-      const event = block ? projected(decodeBlock(block)) : redactedPosition(seq, journal)
+      let event: ProjectedEvent
+      try {
+        event = block ? projected(decodeBlock(block)) : redactedPosition(seq, journal)
+      } catch (err) {
+        throw CosmicError.HOME_DAMAGED(
+          `the journal block at seq ${seq} cannot be read (${(err as Error).message}); run \`cosmic audit\``
+        )
+      }
       if (until !== undefined && event.time !== undefined && event.time > until) break
       batch.push(event)
       if (batch.length >= BATCH) {
