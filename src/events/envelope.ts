@@ -24,6 +24,13 @@ import { blake2b256, equalBytes, randomBytes, sign, toHex, verify } from './cryp
  */
 export const ENVELOPE_VERSION = 1
 export const BLOCK_VERSION = 1
+/**
+ * A second block kind: a signed header without salt or body. An import writes it
+ * where the bundle holds an event whose words were forgotten (its tombstone kept
+ * only the signed header), so the log keeps every position, and decodeBlock reads
+ * it back as a redacted event that still verifies.
+ */
+export const REDACTED_BLOCK_VERSION = 2
 export const SALT_BYTES = 16
 /** Prefixed to the id before signing, so an event signature can never be replayed as another kind of message. */
 export const SIGNATURE_DOMAIN = new TextEncoder().encode('cosmicsynccore/event/v1\n')
@@ -213,6 +220,7 @@ export function decodeBlock(block: Uint8Array): SignedEvent {
   try {
     const state = c.state(0, block.byteLength, block)
     const version = c.uint.decode(state)
+    if (version === REDACTED_BLOCK_VERSION) return decodeRedactedBlock(block)
     if (version !== BLOCK_VERSION) throw CosmicError.UNSUPPORTED_VERSION(`block version ${version}`)
     const headerBytes = c.buffer.decode(state)
     const sig = c.fixed64.decode(state)
@@ -234,6 +242,44 @@ export function decodeBlock(block: Uint8Array): SignedEvent {
   }
   const body = decodeBody(header.type, header.schema, parts.bodyBytes)
   return { header, id: eventId(parts.headerBytes), ...parts, redacted: false, body: body as TypedBody['body'] }
+}
+
+/** The block of a redacted event (version 2): its header bytes and signature, nothing else. */
+export function encodeRedactedBlock(event: SignedEvent): Uint8Array {
+  if (!event.redacted) throw CosmicError.INTERNAL('only a redacted event has a redacted block')
+  return redactedBlockBytes(event.headerBytes, event.sig)
+}
+
+function redactedBlockBytes(headerBytes: Uint8Array, sig: Uint8Array): Uint8Array {
+  const state = c.state()
+  c.uint.preencode(state, REDACTED_BLOCK_VERSION)
+  c.buffer.preencode(state, headerBytes)
+  c.fixed64.preencode(state, sig)
+  state.buffer = new Uint8Array(state.end)
+  c.uint.encode(state, REDACTED_BLOCK_VERSION)
+  c.buffer.encode(state, headerBytes)
+  c.fixed64.encode(state, sig)
+  return state.buffer
+}
+
+function decodeRedactedBlock(block: Uint8Array): SignedEvent {
+  let parts: { headerBytes: Uint8Array; sig: Uint8Array }
+  try {
+    const state = c.state(0, block.byteLength, block)
+    c.uint.decode(state)
+    const headerBytes = c.buffer.decode(state)
+    const sig = c.fixed64.decode(state)
+    if (!headerBytes) throw new Error('empty header')
+    if (state.start !== state.end) throw new Error('trailing bytes after the signature')
+    parts = { headerBytes, sig }
+  } catch (err) {
+    throw CosmicError.DECODE_FAILED(`redacted block: ${(err as Error).message}`)
+  }
+  const event = redactedEvent(parts.headerBytes, parts.sig)
+  if (!equalBytes(redactedBlockBytes(parts.headerBytes, parts.sig), block)) {
+    throw CosmicError.DECODE_FAILED(`redacted block at seq ${event.header.seq} is not canonically encoded`)
+  }
+  return event
 }
 
 /** A redacted event: the signed header that a tombstone kept, without salt or body. */

@@ -1,12 +1,13 @@
 import type Hypercore from 'hypercore'
 import { CosmicError } from '../errors.js'
-import type { SigningKeyPair } from '../events/crypto.js'
+import { equalBytes, type SigningKeyPair } from '../events/crypto.js'
 import {
   type Draft,
   decodeBlock,
   decodeHeader,
   type EventHeader,
   encodeBlock,
+  encodeRedactedBlock,
   redactedEvent,
   type SignedEvent,
   sealEvent
@@ -129,6 +130,43 @@ export class Journal {
     return events
   }
 
+  /**
+   * Appends events that are already signed (an import of a bundle), atomically.
+   * The caller verifies signatures; this checks that they continue this log: this
+   * author, seq equal to the length, prev the id of the event before, time increasing.
+   * A redacted event is written as a redacted block (header and signature only).
+   */
+  appendSigned(events: readonly SignedEvent[]): Promise<void> {
+    const run = this.queue.then(() => this.appendSignedNow(events))
+    this.queue = run.catch(() => {})
+    return run
+  }
+
+  private async appendSignedNow(events: readonly SignedEvent[]): Promise<void> {
+    let prev = this.last
+    const blocks: Uint8Array[] = []
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as SignedEvent
+      const h = event.header
+      const seq = this.core.length + i
+      if (!equalBytes(h.author, this.author.publicKey)) {
+        throw CosmicError.FOREIGN_AUTHOR(`seq ${h.seq}: signed by another author than this journal's`)
+      }
+      if (h.seq !== seq) throw CosmicError.BROKEN_CHAIN(`event ${i} has seq ${h.seq}, the journal expects ${seq}`)
+      if (prev === null ? h.prev !== null : !h.prev || !equalBytes(h.prev, prev.id)) {
+        throw CosmicError.BROKEN_CHAIN(`seq ${h.seq}: prev is not the id of the event before it`)
+      }
+      if (prev !== null && h.time <= prev.time) {
+        throw CosmicError.TIME_NOT_INCREASING(`seq ${h.seq}: time ${h.time} is not after ${prev.time}`)
+      }
+      blocks.push(event.redacted ? encodeRedactedBlock(event) : encodeBlock(event))
+      prev = { seq, time: h.time, id: event.id }
+    }
+    if (blocks.length === 0) return
+    await this.core.append(blocks)
+    this.last = prev
+  }
+
   /** The stored block at seq, decoded, or null when it was cleared (retracted). */
   async getBlock(seq: number): Promise<SignedEvent | null> {
     if (!Number.isSafeInteger(seq) || seq < 0 || seq >= this.core.length) {
@@ -184,6 +222,9 @@ export class Journal {
     const run = this.queue.then(async () => {
       for (const seq of seqs) {
         if (seq === this.core.length - 1) throw CosmicError.INTERNAL('the newest block cannot be cleared')
+        // A redacted block (from an import) holds no words; clearing it would only lose the Merkle leaf
+        // that audit needs, since the tombstone kept the leaf of the original block, not of this one.
+        if ((await this.getBlock(seq))?.redacted) continue
         await this.core.clear(seq, seq + 1)
       }
       await this.core.compact()
