@@ -17,12 +17,12 @@ export interface ReflectInput {
   sealed?: boolean
 }
 
-/** "#Money, work" -> ["money", "work"]: tags are lower-case words without '#'. */
+/** "#Money, inner child" -> ["money", "inner-child"]: tags are lower-case words without '#'. */
 export function normalizeTags(tags: readonly string[] = []): string[] {
   const out = new Set<string>()
   for (const raw of tags) {
     for (const part of raw.split(',')) {
-      const tag = part.trim().replace(/^#+/, '').toLowerCase()
+      const tag = part.trim().replace(/^#+/, '').toLowerCase().replace(/\s+/g, '-')
       if (tag) out.add(tag)
     }
   }

@@ -60,6 +60,7 @@ export function tensionSlug(name: string, taken: (slug: string) => boolean): str
   const base =
     name
       .normalize('NFKD')
+      .replace(/\p{M}/gu, '')
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-+|-+$/g, '')
