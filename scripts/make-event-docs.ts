@@ -14,7 +14,8 @@ export function describe(schema: Schema): string {
   switch (schema[Kind]) {
     case 'String':
       if (schema.codec === 'hex32') return 'event id (hex, 32 bytes)'
-      if (schema.codec === 'hex') return `hex bytes${typeof schema.pattern === 'string' && schema.pattern.includes('128') ? ' (64)' : ''}`
+      if (schema.codec === 'hex')
+        return `hex bytes${typeof schema.pattern === 'string' && schema.pattern.includes('128') ? ' (64)' : ''}`
       parts.push('string')
       if (typeof schema.minLength === 'number' || typeof schema.maxLength === 'number') {
         parts.push(`${schema.minLength ?? 0}..${schema.maxLength ?? '∞'} chars`)
