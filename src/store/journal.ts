@@ -45,6 +45,8 @@ export class Journal {
    * through the real commands; times still increase strictly whatever it says.
    */
   clock: () => number = Date.now
+  /** Tests only: false skips compaction after clear, to show that without it the words stay on disk. */
+  compactOnClear = true
 
   private constructor(core: Hypercore, author: SigningKeyPair) {
     this.core = core
@@ -227,7 +229,7 @@ export class Journal {
         if ((await this.getBlock(seq))?.redacted) continue
         await this.core.clear(seq, seq + 1)
       }
-      await this.core.compact()
+      if (this.compactOnClear) await this.core.compact()
     })
     this.queue = run.catch(() => {})
     return run
