@@ -11,6 +11,7 @@ import type { Dimension } from '../events/schemas.js'
 import { Home, resolveHomePath } from '../store/home.js'
 import { type KdfStrength, seedFromRecoveryPhrase } from '../store/vault.js'
 import { EXIT } from './exit-codes.js'
+import { registerEngineCommands } from './engine.js'
 import { registerHistoryCommands } from './history.js'
 import { promptHidden, readPassphrase } from './prompt.js'
 import { collect, globals, integer, number, print, program, runOnHome, textArgument } from './run.js'
@@ -214,3 +215,4 @@ vault
   .action(() => runOnHome(vaultExportKey, {}))
 
 registerHistoryCommands(program)
+registerEngineCommands(program)
