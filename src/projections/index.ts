@@ -1,3 +1,5 @@
+import { graphProjection } from './graph.js'
+import { patternsProjection } from './patterns.js'
 import { profileProjection } from './profile.js'
 import type { Projection } from './projection.js'
 import { redactionsProjection } from './redactions.js'
@@ -9,7 +11,9 @@ export const PROJECTIONS: readonly Projection[] = [
   redactionsProjection,
   timelineProjection,
   tensionsProjection,
-  profileProjection
+  profileProjection,
+  graphProjection,
+  patternsProjection
 ]
 
 export type { ProjectedEvent, Projection } from './projection.js'

@@ -1,3 +1,6 @@
+import { CosmicError } from '../errors.js'
+import { describeNode, type EdgeKind, type NodeKind, SELF } from './graph.js'
+import { bucketStart, type MentionKind, type PatternWindow, WINDOWS } from './patterns.js'
 import type { Database } from './projection.js'
 
 /** Typed reads of the read model, shared by the CLI and the API. */
@@ -163,4 +166,533 @@ export function countRows(
   table: 'entries' | 'tensions' | 'profile' | 'redactions' | 'mirrorbacks'
 ): number {
   return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
+}
+
+/* ---------- timeline: entries and tension moments, newest first, filtered, searched, paged ---------- */
+
+export const TIMELINE_TYPES = ['reflection.recorded', 'tension.noted', 'tension.shifted', 'tension.resolved'] as const
+export type TimelineType = (typeof TIMELINE_TYPES)[number]
+
+export interface TimelineQuery {
+  /** Event types to show (default: all of TIMELINE_TYPES). Tag, dimension and search apply to entries only. */
+  types?: readonly TimelineType[]
+  tag?: string
+  dimension?: 'mind' | 'heart' | 'body'
+  /** Inclusive time range, ms since the epoch. */
+  from?: number
+  to?: number
+  /** Words to find (FTS5 over text, tags and mood); results are ranked by bm25, best first. */
+  search?: string
+  limit?: number
+  /** The opaque `next` of the previous page. */
+  cursor?: string
+}
+
+export interface MirrorbackRow {
+  id: string
+  seq: number
+  time: number
+  text: string
+  themes: string[]
+  engine: { kind: string; model: string; promptHash: string }
+}
+
+export interface TimelineEntry extends EntryRow {
+  /** With a search: the best passage, matches between « and ». */
+  snippet: string | null
+  /** With a search: bm25 score, lower is better. */
+  score: number | null
+  mirrorbacks: MirrorbackRow[]
+}
+
+export interface TimelineTensionMoment {
+  id: string
+  name: string
+  poles: [string, string]
+  domain: string
+  kind: 'noted' | 'shifted' | 'resolved'
+  intensity: number
+  toward: string | null
+}
+
+export type TimelineItem =
+  | { kind: 'entry'; type: 'reflection.recorded'; seq: number; time: number; entry: TimelineEntry }
+  | {
+      kind: 'tension'
+      type: 'tension.noted' | 'tension.shifted' | 'tension.resolved'
+      seq: number
+      time: number
+      tension: TimelineTensionMoment
+    }
+
+export interface TimelinePage {
+  items: TimelineItem[]
+  /** Pass as `cursor` for the next page; null on the last one. */
+  next: string | null
+}
+
+export const SNIPPET_OPEN = '«'
+export const SNIPPET_CLOSE = '»'
+
+type Cursor = { t: number; s: number } | { r: number; s: number }
+
+function encodeCursor(cursor: Cursor): string {
+  return btoa(JSON.stringify(cursor)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')
+}
+
+function decodeCursor(text: string, ranked: boolean): Cursor {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(atob(text.replaceAll('-', '+').replaceAll('_', '/')))
+  } catch {
+    parsed = null
+  }
+  const p = parsed as Record<string, unknown> | null
+  const ok =
+    p !== null &&
+    typeof p === 'object' &&
+    Number.isSafeInteger(p.s) &&
+    (ranked ? typeof p.r === 'number' && Number.isFinite(p.r) : Number.isSafeInteger(p.t))
+  if (!ok) {
+    throw CosmicError.INVALID_INPUT(
+      `--cursor "${text}" is not a cursor of this query (pass the "next" value of the previous page, with the same --search)`
+    )
+  }
+  return p as Cursor
+}
+
+/**
+ * Turns what a person typed into an FTS5 query that cannot be a syntax error: every
+ * word becomes a quoted string (quotes doubled), "a phrase" stays a phrase, a trailing
+ * * asks for a prefix, and OR between two terms stays OR. Everything else is a word.
+ */
+export function ftsQuery(input: string): string {
+  const tokens = input.match(/"[^"]*"?|\S+/g) ?? []
+  const terms: string[] = []
+  let pendingOr = false
+  for (const token of tokens) {
+    if (token === 'OR') {
+      if (terms.length > 0) pendingOr = true
+      continue
+    }
+    let body = token
+    let prefix = false
+    if (body.startsWith('"')) body = body.replace(/^"|"$/g, '')
+    else if (body.endsWith('*')) {
+      body = body.replace(/\*+$/, '')
+      prefix = true
+    }
+    if (!/[\p{L}\p{N}]/u.test(body)) continue // nothing the tokenizer would index
+    const term = `"${body.replaceAll('"', '""')}"${prefix ? '*' : ''}`
+    if (pendingOr) terms.push('OR')
+    pendingOr = false
+    terms.push(term)
+  }
+  if (terms.length === 0) {
+    throw CosmicError.INVALID_INPUT(`--search "${input}" has no words to look for`)
+  }
+  return terms.join(' ')
+}
+
+const MAX_PAGE = 500
+
+export function timeline(db: Database, query: TimelineQuery = {}): TimelinePage {
+  const limit = query.limit ?? 20
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+    throw CosmicError.INVALID_INPUT(`--limit must be a whole number from 1 to ${MAX_PAGE}`)
+  }
+  const types = new Set(query.types && query.types.length > 0 ? query.types : TIMELINE_TYPES)
+  for (const type of types) {
+    if (!TIMELINE_TYPES.includes(type)) {
+      throw CosmicError.INVALID_INPUT(`--type must be one of ${TIMELINE_TYPES.join(', ')} (got "${type}")`)
+    }
+  }
+  const ranked = query.search !== undefined
+  const cursor = query.cursor ? decodeCursor(query.cursor, ranked) : null
+  const entryOnly = query.tag !== undefined || query.dimension !== undefined || ranked
+
+  const entries = types.has('reflection.recorded') ? timelineEntries(db, query, cursor, limit + 1) : []
+  const tensionTypes = [...types].filter((t) => t.startsWith('tension.')).map((t) => t.slice('tension.'.length))
+  const moments =
+    !entryOnly && tensionTypes.length > 0 ? tensionMoments(db, query, tensionTypes, cursor, limit + 1) : []
+
+  let items: TimelineItem[]
+  if (ranked) items = entries
+  else {
+    items = [...entries, ...moments].sort((a, b) => b.time - a.time || b.seq - a.seq)
+  }
+  const more = items.length > limit
+  items = items.slice(0, limit)
+  const last = items[items.length - 1]
+  let next: string | null = null
+  if (more && last) {
+    next =
+      ranked && last.kind === 'entry'
+        ? encodeCursor({ r: last.entry.score ?? 0, s: last.seq })
+        : encodeCursor({ t: last.time, s: last.seq })
+  }
+  attachMirrorbacks(
+    db,
+    items.flatMap((i) => (i.kind === 'entry' ? [i.entry] : []))
+  )
+  return { items, next }
+}
+
+function timelineEntries(db: Database, query: TimelineQuery, cursor: Cursor | null, limit: number): TimelineItem[] {
+  const where: string[] = []
+  const params: (string | number)[] = []
+  if (query.tag !== undefined) {
+    where.push('EXISTS (SELECT 1 FROM entry_tags t WHERE t.entry_id = e.id AND t.tag = ?)')
+    params.push(query.tag.trim().replace(/^#+/, '').toLowerCase())
+  }
+  if (query.dimension !== undefined) {
+    where.push('e.dimension = ?')
+    params.push(query.dimension)
+  }
+  if (query.from !== undefined) {
+    where.push('e.time >= ?')
+    params.push(query.from)
+  }
+  if (query.to !== undefined) {
+    where.push('e.time <= ?')
+    params.push(query.to)
+  }
+  const filters = where.length ? ` AND ${where.join(' AND ')}` : ''
+
+  if (query.search !== undefined) {
+    const match = ftsQuery(query.search)
+    let page = ''
+    const pageParams: number[] = []
+    if (cursor && 'r' in cursor) {
+      page = 'WHERE score > ? OR (score = ? AND seq < ?)'
+      pageParams.push(cursor.r, cursor.r, cursor.s)
+    }
+    // Text weighs more than tags, tags more than the mood word.
+    const sql = `SELECT * FROM (
+        SELECT ${ENTRY_COLUMNS}, bm25(entries_fts, 10.0, 4.0, 2.0) AS score,
+          snippet(entries_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', 16) AS snippet
+        FROM entries_fts JOIN entries e ON e.seq = entries_fts.rowid
+        WHERE entries_fts MATCH ?${filters}
+      ) ${page} ORDER BY score, seq DESC LIMIT ?`
+    let rows: (RawEntry & { score: number; snippet: string })[]
+    try {
+      rows = db
+        .prepare<unknown[], RawEntry & { score: number; snippet: string }>(sql)
+        .all(match, ...params, ...pageParams, limit)
+    } catch (err) {
+      // ftsQuery quotes every term, so this is a safety net, not a path people should meet.
+      if ((err as { code?: string }).code?.startsWith('SQLITE_')) {
+        throw CosmicError.INVALID_INPUT(`--search "${query.search}" cannot be searched for: ${(err as Error).message}`)
+      }
+      throw err
+    }
+    return rows.map((r) => entryItem({ ...toEntry(r), snippet: r.snippet, score: r.score, mirrorbacks: [] }))
+  }
+
+  let page = ''
+  const pageParams: number[] = []
+  if (cursor && 't' in cursor) {
+    page = ' AND (e.time < ? OR (e.time = ? AND e.seq < ?))'
+    pageParams.push(cursor.t, cursor.t, cursor.s)
+  }
+  const rows = db
+    .prepare<unknown[], RawEntry>(
+      `SELECT ${ENTRY_COLUMNS} FROM entries e WHERE 1 = 1${filters}${page} ORDER BY e.time DESC, e.seq DESC LIMIT ?`
+    )
+    .all(...params, ...pageParams, limit)
+  return rows.map((r) => entryItem({ ...toEntry(r), snippet: null, score: null, mirrorbacks: [] }))
+}
+
+function entryItem(entry: TimelineEntry): TimelineItem {
+  return { kind: 'entry', type: 'reflection.recorded', seq: entry.seq, time: entry.time, entry }
+}
+
+function tensionMoments(
+  db: Database,
+  query: TimelineQuery,
+  kinds: string[],
+  cursor: Cursor | null,
+  limit: number
+): TimelineItem[] {
+  const where = [`s.kind IN (${kinds.map(() => '?').join(', ')})`]
+  const params: (string | number)[] = [...kinds]
+  if (query.from !== undefined) {
+    where.push('s.time >= ?')
+    params.push(query.from)
+  }
+  if (query.to !== undefined) {
+    where.push('s.time <= ?')
+    params.push(query.to)
+  }
+  if (cursor && 't' in cursor) {
+    where.push('(s.time < ? OR (s.time = ? AND s.seq < ?))')
+    params.push(cursor.t, cursor.t, cursor.s)
+  }
+  const rows = db
+    .prepare<
+      unknown[],
+      {
+        id: string
+        seq: number
+        time: number
+        kind: TimelineTensionMoment['kind']
+        intensity: number
+        toward: string | null
+        name: string
+        poles: string
+        domain: string
+      }
+    >(
+      `SELECT s.id, s.seq, s.time, s.kind, s.intensity, s.toward, t.name, t.poles, t.domain
+       FROM tension_series s JOIN tensions t ON t.id = s.id
+       WHERE ${where.join(' AND ')} ORDER BY s.time DESC, s.seq DESC LIMIT ?`
+    )
+    .all(...params, limit)
+  return rows.map((r) => ({
+    kind: 'tension',
+    type: `tension.${r.kind}` as 'tension.noted' | 'tension.shifted' | 'tension.resolved',
+    seq: r.seq,
+    time: r.time,
+    tension: {
+      id: r.id,
+      name: r.name,
+      poles: JSON.parse(r.poles) as [string, string],
+      domain: r.domain,
+      kind: r.kind,
+      intensity: r.intensity,
+      toward: r.toward
+    }
+  }))
+}
+
+function attachMirrorbacks(db: Database, entries: TimelineEntry[]): void {
+  if (entries.length === 0) return
+  const byId = new Map(entries.map((e) => [e.id, e]))
+  const rows = db
+    .prepare<
+      string[],
+      { id: string; ref: string; seq: number; time: number; text: string; themes: string; engine: string }
+    >(
+      `SELECT id, ref, seq, time, text, themes, engine FROM mirrorbacks
+       WHERE ref IN (${entries.map(() => '?').join(', ')}) ORDER BY seq`
+    )
+    .all(...byId.keys())
+  for (const r of rows) {
+    byId.get(r.ref)?.mirrorbacks.push({
+      id: r.id,
+      seq: r.seq,
+      time: r.time,
+      text: r.text,
+      themes: JSON.parse(r.themes) as string[],
+      engine: JSON.parse(r.engine) as MirrorbackRow['engine']
+    })
+  }
+}
+
+/** Every entry, oldest first, with its mirrorbacks (for the readable export). */
+export function allEntries(db: Database): TimelineEntry[] {
+  const entries = db
+    .prepare<[], RawEntry>(`SELECT ${ENTRY_COLUMNS} FROM entries e ORDER BY e.time, e.seq`)
+    .all()
+    .map((r) => ({ ...toEntry(r), snippet: null, score: null, mirrorbacks: [] as MirrorbackRow[] }))
+  for (let i = 0; i < entries.length; i += 500) attachMirrorbacks(db, entries.slice(i, i + 500))
+  return entries
+}
+
+/* ---------- identity graph ---------- */
+
+export interface GraphNode {
+  id: string
+  kind: NodeKind
+  label: string
+  dimension: 'mind' | 'heart' | 'body' | null
+  /** Sum of contributions: mentions of a theme or mood, a facet's level / 5, a tension's intensity. */
+  weight: number
+  first: number | null
+  last: number | null
+  /** Tensions: open or resolved. */
+  status: string | null
+}
+
+export interface GraphEdge {
+  source: string
+  target: string
+  kind: EdgeKind
+  weight: number
+  /** How many entries, facets or tensions make this edge. */
+  count: number
+  first: number
+  last: number
+}
+
+export interface IdentityGraph {
+  nodes: GraphNode[]
+  edges: GraphEdge[]
+}
+
+export function identityGraph(db: Database, options: { dimension?: 'mind' | 'heart' | 'body' } = {}): IdentityGraph {
+  const labels = new Map(
+    db
+      .prepare<[], { node: string; label: string; status: string | null }>(
+        'SELECT node, label, status FROM graph_labels'
+      )
+      .all()
+      .map((r) => [r.node, r])
+  )
+  const nodeRows = db
+    .prepare<[], { node: string; weight: number; first: number; last: number }>(
+      'SELECT node, sum(weight) AS weight, min(first) AS first, max(last) AS last FROM graph_node_refs GROUP BY node ORDER BY node'
+    )
+    .all()
+  const edgeRows = db
+    .prepare<[], GraphEdge>(
+      `SELECT source, target, kind, sum(weight) AS weight, count(*) AS count, min(first) AS first, max(last) AS last
+       FROM graph_edge_refs GROUP BY source, target, kind ORDER BY source, target, kind`
+    )
+    .all()
+  const self = labels.get(SELF)
+  const nodes: GraphNode[] = [
+    {
+      id: SELF,
+      kind: 'self',
+      label: self?.label ?? 'me',
+      dimension: null,
+      weight: 1,
+      first: null,
+      last: null,
+      status: null
+    }
+  ]
+  for (const r of nodeRows) {
+    if (r.node === SELF) continue
+    const described = describeNode(r.node)
+    const known = labels.get(r.node)
+    nodes.push({
+      id: r.node,
+      kind: described.kind,
+      label: known?.label ?? described.label,
+      dimension: described.dimension,
+      weight: round(r.weight),
+      first: r.first,
+      last: r.last,
+      status: known?.status ?? null
+    })
+  }
+  let edges = edgeRows.map((e) => ({ ...e, weight: round(e.weight) }))
+  let kept = nodes
+  if (options.dimension) {
+    const dimension = options.dimension
+    const dimensionId = `dimension:${dimension}`
+    const keep = new Set<string>([SELF, dimensionId])
+    for (const n of nodes) if (n.dimension === dimension) keep.add(n.id)
+    for (const e of edges) {
+      if (e.kind !== 'in-dimension') continue
+      if (e.target === dimensionId) keep.add(e.source)
+    }
+    kept = nodes.filter((n) => keep.has(n.id))
+    edges = edges.filter((e) => keep.has(e.source) && keep.has(e.target))
+  }
+  return { nodes: kept, edges }
+}
+
+function round(n: number): number {
+  return Math.round(n * 1e6) / 1e6
+}
+
+/* ---------- patterns ---------- */
+
+export interface PatternCount {
+  key: string
+  count: number
+}
+
+export interface PatternBucket {
+  bucket: string
+  /** First millisecond of the bucket, UTC. */
+  start: number
+  themes: PatternCount[]
+  emotions: PatternCount[]
+}
+
+export interface PatternPair {
+  a: string
+  b: string
+  count: number
+}
+
+export interface TensionLoop {
+  id: string
+  name: string
+  loops: number
+  status: 'open' | 'resolved'
+  intensity: number
+}
+
+export interface PatternsReport {
+  window: PatternWindow
+  /** Newest first. */
+  buckets: PatternBucket[]
+  /** All-time totals, most frequent first. */
+  themes: PatternCount[]
+  emotions: PatternCount[]
+  /** Themes and moods named in the same entry, most frequent first; ids are `theme:x` and `emotion:y`. */
+  pairs: PatternPair[]
+  /** Tensions that came back after going quiet or being resolved. */
+  loops: TensionLoop[]
+}
+
+export function patterns(
+  db: Database,
+  options: { window?: PatternWindow; buckets?: number; top?: number } = {}
+): PatternsReport {
+  const window = options.window ?? 'week'
+  if (!WINDOWS.includes(window)) throw CosmicError.INVALID_INPUT(`--window must be week or month (got "${window}")`)
+  const bucketLimit = options.buckets ?? 12
+  const top = options.top ?? 10
+  const recent = db
+    .prepare<[string, number], { bucket: string }>(
+      'SELECT DISTINCT bucket FROM pattern_buckets WHERE window = ? ORDER BY bucket DESC LIMIT ?'
+    )
+    .all(window, bucketLimit)
+    .map((r) => r.bucket)
+  const counts = db.prepare<[string, string, string], PatternCount>(
+    'SELECT key, count FROM pattern_buckets WHERE window = ? AND bucket = ? AND kind = ? ORDER BY count DESC, key'
+  )
+  const buckets = recent.map((bucket) => ({
+    bucket,
+    start: bucketStart(window, bucket),
+    themes: counts.all(window, bucket, 'theme'),
+    emotions: counts.all(window, bucket, 'emotion')
+  }))
+  const totals = db.prepare<[string, number], PatternCount>(
+    'SELECT key, count(*) AS count FROM pattern_mentions WHERE kind = ? GROUP BY key ORDER BY count DESC, key LIMIT ?'
+  )
+  const pairs = db
+    .prepare<[number], PatternPair>('SELECT a, b, count FROM pattern_pairs ORDER BY count DESC, a, b LIMIT ?')
+    .all(top)
+  const loops = db
+    .prepare<[], TensionLoop>(
+      'SELECT id, name, loops, status, intensity FROM tensions WHERE loops > 0 ORDER BY loops DESC, id'
+    )
+    .all()
+  return {
+    window,
+    buckets,
+    themes: totals.all('theme', top),
+    emotions: totals.all('emotion', top),
+    pairs,
+    loops
+  }
+}
+
+/** All-time counts of every theme and mood (evolution compares two of these). */
+export function mentionTotals(db: Database): { themes: Record<string, number>; emotions: Record<string, number> } {
+  const rows = db
+    .prepare<[], { kind: MentionKind; key: string; count: number }>(
+      'SELECT kind, key, count(*) AS count FROM pattern_mentions GROUP BY kind, key ORDER BY kind, key'
+    )
+    .all()
+  const out = { themes: {} as Record<string, number>, emotions: {} as Record<string, number> }
+  for (const r of rows) (r.kind === 'theme' ? out.themes : out.emotions)[r.key] = r.count
+  return out
 }
