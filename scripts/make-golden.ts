@@ -74,7 +74,32 @@ const CURRENT: { readonly [T in EventType]: EventBody<T> } = {
   'consent.revoked': { ref: ENTRY_ID },
   'share.published': { sphere: 'family', source: ENTRY_ID, summary: 'a walk by the river' },
   'share.retracted': { ref: ENTRY_ID },
-  'config.changed': { mode: 'hybrid', engine: 'local_llm', sync: true }
+  'config.changed': {
+    mode: 'hybrid',
+    engine: 'local_llm',
+    sync: true,
+    contextTokens: 1500,
+    modelPath: '/models/tiny.gguf',
+    contextSize: 4096,
+    maxTokens: 512,
+    remoteUrl: 'http://127.0.0.1:8080/v1',
+    remoteModel: 'llama3',
+    remoteKeyEnv: 'COSMIC_REMOTE_API_KEY',
+    remoteKeyFile: '/home/ada/.config/cosmic/key',
+    remoteTimeoutMs: 30_000,
+    remoteRetries: 2
+  },
+  'egress.recorded': {
+    endpoint: 'http://127.0.0.1:8080/v1/chat/completions',
+    purpose: 'mirror',
+    model: 'llama3',
+    consent: ENTRY_ID,
+    sent: [ENTRY_ID],
+    bytes: 1834,
+    contentBytes: 412,
+    payloadHash: 'cd'.repeat(32),
+    attempt: 2
+  }
 }
 
 /** Older schema versions, written in their own (old) shape. */
@@ -89,7 +114,8 @@ const LEGACY: readonly { readonly type: EventType; readonly schema: number; read
       domain: 'money',
       intensity: 7
     }
-  }
+  },
+  { type: 'config.changed', schema: 1, body: { mode: 'hybrid', engine: 'local_llm', sync: true } }
 ]
 
 interface Golden {

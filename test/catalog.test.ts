@@ -46,7 +46,25 @@ const EXAMPLES: { readonly [T in EventType]: EventBody<T> } = {
   'consent.revoked': { ref: REF },
   'share.published': { sphere: 'friends', source: REF, summary: 'on rain' },
   'share.retracted': { ref: REF },
-  'config.changed': { mode: 'cloud', engine: 'remote_llm', sync: false }
+  'config.changed': {
+    mode: 'cloud',
+    engine: 'remote_llm',
+    sync: false,
+    remoteUrl: 'https://api.example.org/v1',
+    remoteModel: 'some-model',
+    remoteRetries: 0
+  },
+  'egress.recorded': {
+    endpoint: 'https://api.example.org/v1/chat/completions',
+    purpose: 'evolution',
+    model: 'some-model',
+    consent: REF,
+    sent: [],
+    bytes: 0,
+    contentBytes: 0,
+    payloadHash: '00'.repeat(32),
+    attempt: 1
+  }
 }
 
 /** Variants with optional fields left out, and edge values. */
@@ -251,7 +269,7 @@ test('body bytes that announce unknown optional fields or enum values give DECOD
   t.is(bytes[0], 0, 'no optional field present')
   const unknownField = Uint8Array.from([8, ...bytes.subarray(1)])
   rejects(t, () => decodeBody('reflection.recorded', 1, unknownField), 'DECODE_FAILED', 'optional', 'bit 3 set')
-  const badEnum = encodeBody('config.changed', { mode: 'local', engine: 'builtin', sync: false })
+  const badEnum = encodeBody('config.changed', { mode: 'local', engine: 'builtin', sync: false }, 1)
   rejects(
     t,
     () => decodeBody('config.changed', 1, Uint8Array.from([3, ...badEnum.subarray(1)])),

@@ -5,6 +5,7 @@ import { CosmicError } from '../errors.js'
 import { type BodyCodec, bodyCodec } from './body-codec.js'
 import { configEvents } from './config.js'
 import { equalBytes } from './crypto.js'
+import { egressEvents } from './egress.js'
 import { identityEvents } from './identity.js'
 import { mirrorEvents } from './mirror.js'
 import { profileEvents } from './profile.js'
@@ -21,7 +22,8 @@ export const catalog = {
   ...profileEvents,
   ...mirrorEvents,
   ...sharingEvents,
-  ...configEvents
+  ...configEvents,
+  ...egressEvents
 } as const
 
 type Catalog = typeof catalog
