@@ -294,7 +294,11 @@ test('unknown envelope and block versions give UNSUPPORTED_VERSION', (t) => {
     'UNSUPPORTED_VERSION',
     'block version 3 (1 is an event, 2 a redacted placeholder)'
   )
-  t.is(codeOf(() => decodeBlock(splice(block, 0, 1, [2]))), 'DECODE_FAILED', 'an event block passed off as a placeholder')
+  t.is(
+    codeOf(() => decodeBlock(splice(block, 0, 1, [2]))),
+    'DECODE_FAILED',
+    'an event block passed off as a placeholder'
+  )
 })
 
 test('an unknown event type in a header gives UNKNOWN_EVENT_TYPE', (t) => {
