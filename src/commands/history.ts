@@ -436,7 +436,11 @@ export const patternsCommand = defineCommand<
     }
     if (r.pairs.length) {
       lines.push('Together:')
-      for (const p of r.pairs) lines.push(`  ${p.a.replace(/^\w+:/, '')} + ${p.b.replace(/^\w+:/, '')}  ×${p.count}`)
+      for (const p of r.pairs) {
+        // Themes before moods: "money + anxious" reads better than the stored (sorted) order.
+        const [a, b] = p.a.startsWith('emotion:') ? [p.b, p.a] : [p.a, p.b]
+        lines.push(`  ${a.replace(/^\w+:/, '')} + ${b.replace(/^\w+:/, '')}  ×${p.count}`)
+      }
     }
     if (r.loops.length) {
       lines.push('Tensions that came back:')

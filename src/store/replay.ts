@@ -1,3 +1,4 @@
+import { toHex } from '../events/crypto.js'
 import { PROJECTIONS } from '../projections/index.js'
 import type { Database } from '../projections/projection.js'
 import type { Home } from './home.js'
@@ -97,4 +98,25 @@ export async function twoStates<T>(
   } finally {
     model.close()
   }
+}
+
+/**
+ * Every row of every projection table (and the checkpoints), each table sorted, blobs
+ * in hex: two read models hold the same state exactly when their dumps are equal.
+ */
+export function dumpReadModel(model: ReadModel): Record<string, string[]> {
+  const out: Record<string, string[]> = {}
+  const tables = ['checkpoints', ...model.projections.flatMap((p) => p.tables)]
+  for (const table of tables) {
+    // An FTS5 table's rowid is not a column: select it so the dump sees which entry a row indexes.
+    const rows = model.db.prepare(`SELECT rowid AS _rowid, * FROM ${table}`).all() as Record<string, unknown>[]
+    out[table] = rows
+      .map((row) => {
+        if (!table.endsWith('_fts')) delete row._rowid
+        for (const [key, value] of Object.entries(row)) if (value instanceof Uint8Array) row[key] = toHex(value)
+        return JSON.stringify(row)
+      })
+      .sort()
+  }
+  return out
 }

@@ -1,0 +1,144 @@
+import test from 'brittle'
+import { type CommandContext, type Progress, silentProgress } from '../src/commands/command.js'
+import {
+  graphCommand,
+  patternsCommand,
+  replayCommand,
+  tensionShow,
+  tensionsCommand,
+  timelineCommand
+} from '../src/commands/history.js'
+import { amend, reflect, retract } from '../src/commands/journal.js'
+import { profileRemove, profileSet } from '../src/commands/profile.js'
+import { tensionAdd, tensionResolve, tensionShift } from '../src/commands/tension.js'
+import type { Home } from '../src/store/home.js'
+import { asOf, dumpReadModel, readModelAsOf, rebuild } from '../src/store/replay.js'
+import { createHome } from './helpers/home.js'
+
+const DAY = 86_400_000
+const START = Date.UTC(2030, 0, 7, 9)
+
+/** A small history over twenty days: entries, an amendment, a retraction, tensions, the profile. */
+async function history(t: test.Test): Promise<{ home: Home; ctx: CommandContext; reopen: () => Promise<Home> }> {
+  const { home, reopen } = await createHome(t)
+  let now = START
+  home.journal.clock = () => now
+  const ctx: CommandContext = { home, progress: silentProgress }
+  const day = (n: number) => {
+    now = START + n * DAY
+  }
+  day(0)
+  await profileSet.run(ctx, { dimension: 'heart', facet: 'value', key: 'honesty' })
+  await tensionAdd.run(ctx, { name: 'money', poles: ['scarcity', 'control'], intensity: 0.7, domain: 'money' })
+  const first = await reflect.run(ctx, { text: 'The rent again', tags: ['money'], mood: 'anxious' })
+  day(5)
+  const secret = await reflect.run(ctx, { text: 'words to forget', tags: ['secret'], mood: 'ashamed' })
+  await amend.run(ctx, { id: first.id, text: 'The rent, paid' })
+  day(10)
+  await tensionShift.run(ctx, { id: 'money', intensity: 0.2 })
+  await reflect.run(ctx, { text: 'Sea swim', tags: ['sea'], mood: 'calm', dimension: 'body' })
+  day(15)
+  await retract.run(ctx, { id: secret.id })
+  await profileRemove.run(ctx, { dimension: 'heart', facet: 'value', key: 'honesty' })
+  await tensionResolve.run(ctx, { id: 'money', insight: 'enough' })
+  return { home, ctx, reopen }
+}
+
+function recordingProgress(): Progress & { calls: string[] } {
+  const calls: string[] = []
+  return {
+    calls,
+    start: (label, total) => calls.push(`start ${label} ${total}`),
+    update: (done, total) => calls.push(`update ${done}/${total}`),
+    stop: () => calls.push('stop')
+  }
+}
+
+test('replay rebuilds every projection from seq 0 to the same rows, with progress', async (t) => {
+  const { home } = await history(t)
+  const before = dumpReadModel(home.readModel)
+  const progress = recordingProgress()
+  const out = await replayCommand.run({ home, progress }, {})
+  t.is(out.mode, 'rebuild')
+  t.is(out.mode === 'rebuild' && out.events, home.journal.length)
+  t.alike(dumpReadModel(home.readModel), before, 'identical to incremental application')
+  t.is(home.readModel.position, home.journal.length, 'checkpoints at the end of the log')
+  t.is(progress.calls[0], `start replaying ${home.journal.length}`)
+  t.ok(progress.calls.includes(`update ${home.journal.length}/${home.journal.length}`), 'progress reaches the end')
+  t.is(progress.calls.at(-1), 'stop')
+  t.ok(replayCommand.render(out).startsWith('Rebuilt every projection'))
+})
+
+test('a rebuilt read model survives reopening and keeps forgetting', async (t) => {
+  const { home, reopen } = await history(t)
+  const before = dumpReadModel(home.readModel)
+  await rebuild(home)
+  const again = await reopen()
+  t.alike(dumpReadModel(again.readModel), before)
+  const ctx = { home: again, progress: silentProgress }
+  t.is((await timelineCommand.run(ctx, { search: 'forget' })).items.length, 0, 'forgotten words stay forgotten')
+})
+
+test('--until answers as of a time from a throwaway copy; the live read model is untouched', async (t) => {
+  const { home, ctx } = await history(t)
+  const live = dumpReadModel(home.readModel)
+  const position = home.readModel.position
+  const day = (n: number) => START + n * DAY + DAY / 2
+
+  const timeline = await timelineCommand.run(ctx, { until: day(0) })
+  t.alike(
+    timeline.items.map((i) => (i.kind === 'entry' ? i.entry.text : i.tension.kind)),
+    ['The rent again', 'noted'],
+    'timeline as of day 0: the text before its amendment'
+  )
+  t.is(timeline.until, day(0))
+  const later = await timelineCommand.run(ctx, { until: day(5), type: 'reflection' })
+  t.alike(
+    later.items.map((i) => i.kind === 'entry' && i.entry.text),
+    ['The rent, paid'],
+    'as of day 5: amended; the entry retracted on day 15 is absent even then (its words are gone from the log)'
+  )
+
+  const graph = await graphCommand.run(ctx, { until: day(0) })
+  t.ok(
+    graph.graph.nodes.some((n) => n.id === 'value:honesty'),
+    'graph as of day 0 has the facet removed later'
+  )
+  const graphNow = await graphCommand.run(ctx, {})
+  t.absent(graphNow.graph.nodes.some((n) => n.id === 'value:honesty'))
+
+  const tensions = await tensionsCommand.run(ctx, { until: day(5) })
+  t.alike(
+    tensions.tensions.map((x) => [x.id, x.intensity, x.status]),
+    [['money', 0.7, 'open']],
+    'tensions as of day 5'
+  )
+  t.is((await tensionsCommand.run(ctx, {})).tensions.length, 0, 'none open now')
+  t.is((await tensionShow.run(ctx, { id: 'money', until: day(10) })).series.length, 2)
+
+  const patterns = await patternsCommand.run(ctx, { until: day(0), window: 'month' })
+  t.alike(patterns.themes, [{ key: 'money', count: 1 }], 'patterns as of day 0')
+
+  const summary = await replayCommand.run(ctx, { until: day(10) })
+  t.alike(summary.mode === 'as-of' && [summary.entries, summary.openTensions, summary.facets], [2, 1, 1])
+  t.ok(replayCommand.render(summary).includes('the live read model is untouched'))
+  t.is((await timelineCommand.run(ctx, { until: START - 1 })).items.length, 0, 'before anything')
+
+  t.is(home.readModel.position, position, 'live checkpoint unchanged')
+  t.alike(dumpReadModel(home.readModel), live, 'live contents unchanged')
+})
+
+test('throwaway read models: one pass for two states, closed after use', async (t) => {
+  const { home } = await history(t)
+  const { model, events } = await readModelAsOf(home.journal, START + 5 * DAY)
+  t.ok(events > 0 && events < home.journal.length)
+  const more = await model.catchUp(home.journal, undefined, undefined)
+  t.is(events + more, home.journal.length, 'catching up further continues where it stopped')
+  t.alike(dumpReadModel(model), dumpReadModel(home.readModel), 'and ends equal to the live one')
+  model.close()
+  let db: { open: boolean } | null = null
+  await asOf(home, START, (d) => {
+    db = d
+  })
+  t.is(db && (db as { open: boolean }).open, false, 'asOf closes its model')
+})
