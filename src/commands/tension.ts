@@ -86,14 +86,15 @@ export const tensionList = defineCommand<{ all?: boolean }, TensionRow[]>({
   async run({ home }, input) {
     return listTensions(home.readModel.db, { includeResolved: input.all ?? false })
   },
-  render: (rows) =>
-    rows.length === 0
-      ? 'No open tensions.'
-      : rows
-          .map(
-            (t) =>
-              `${t.id.padEnd(28)} ${bar(t.intensity)} ${t.intensity.toFixed(2)}  ${t.poles[0]} vs ${t.poles[1]}  [${t.domain}]` +
-              `${t.status === 'resolved' ? '  resolved' : ''}${t.loops ? `  loops ${t.loops}` : ''}  since ${formatTime(t.created).slice(0, 10)}`
-          )
-          .join('\n')
+  render: (rows) => {
+    if (rows.length === 0) return 'No open tensions.'
+    const width = Math.max(...rows.map((t) => t.id.length))
+    return rows
+      .map(
+        (t) =>
+          `${t.id.padEnd(width)}  ${bar(t.intensity)} ${t.intensity.toFixed(2)}  ${t.poles[0]} vs ${t.poles[1]}  [${t.domain}]` +
+          `${t.status === 'resolved' ? '  resolved' : ''}${t.loops ? `  loops ${t.loops}` : ''}  since ${formatTime(t.created).slice(0, 10)}`
+      )
+      .join('\n')
+  }
 })

@@ -1,0 +1,79 @@
+// One measurement in a fresh process (cold caches of this process, its own peak RSS).
+// Usage: node dist/bench/child.js TASK HOME PASSPHRASE
+import SQLite from 'better-sqlite3-multiple-ciphers'
+import { decodeBlock } from '../src/events/envelope.js'
+import { timeline } from '../src/projections/queries.js'
+import { Home } from '../src/store/home.js'
+import { rebuild } from '../src/store/replay.js'
+import { ms, now } from './stats.js'
+
+const [task, path, passphrase] = process.argv.slice(2) as [string, string, string]
+
+async function main(): Promise<Record<string, number>> {
+  switch (task) {
+    case 'cold-open': {
+      const start = now()
+      const home = await Home.open(path, passphrase)
+      const opened = ms(start)
+      const page = timeline(home.readModel.db, { limit: 20 })
+      const total = ms(start)
+      await home.close()
+      return { openMs: opened, firstPageMs: total, items: page.items.length }
+    }
+    case 'replay': {
+      const home = await Home.open(path, passphrase)
+      const start = now()
+      const report = await rebuild(home)
+      const elapsed = ms(start)
+      const events = home.journal.length
+      await home.close()
+      return { events, ms: elapsed, applied: report.applied }
+    }
+    case 'raw-read': {
+      const home = await Home.open(path, passphrase)
+      const start = now()
+      let bytes = 0
+      let n = 0
+      for await (const { block } of home.journal.blocks()) {
+        if (block) bytes += block.byteLength
+        n++
+      }
+      const elapsed = ms(start)
+      await home.close()
+      return { events: n, ms: elapsed, bytes }
+    }
+    case 'bare-sqlite': {
+      // The same rows the timeline holds, inserted without any projection logic.
+      const home = await Home.open(path, passphrase)
+      const rows: [number, number, string, string][] = []
+      for await (const { seq, block } of home.journal.blocks()) {
+        if (!block) continue
+        const e = decodeBlock(block)
+        rows.push([seq, e.header.time, e.header.type, JSON.stringify(e.body)])
+      }
+      await home.close()
+      const db = new SQLite(`${path}/bench-bare.db`)
+      db.pragma(`cipher = 'chacha20'`)
+      db.pragma(`key = "x'${'11'.repeat(32)}'"`)
+      db.pragma('journal_mode = WAL')
+      db.pragma('synchronous = NORMAL')
+      db.exec(
+        'DROP TABLE IF EXISTS rows; CREATE TABLE rows (seq INTEGER PRIMARY KEY, time INTEGER, type TEXT, body TEXT)'
+      )
+      const insert = db.prepare('INSERT INTO rows VALUES (?, ?, ?, ?)')
+      const start = now()
+      const batch = db.transaction((chunk: typeof rows) => {
+        for (const r of chunk) insert.run(...r)
+      })
+      for (let i = 0; i < rows.length; i += 2000) batch(rows.slice(i, i + 2000))
+      const elapsed = ms(start)
+      db.close()
+      return { events: rows.length, ms: elapsed }
+    }
+    default:
+      throw new Error(`unknown task ${task}`)
+  }
+}
+
+const result = await main()
+process.stdout.write(`${JSON.stringify({ ...result, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`)

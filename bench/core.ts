@@ -1,0 +1,264 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import SQLite from 'better-sqlite3-multiple-ciphers'
+import Corestore from 'corestore'
+import { silentProgress } from '../src/commands/command.js'
+import { reflect, retract } from '../src/commands/journal.js'
+import { randomBytes } from '../src/events/crypto.js'
+import { buildScaledHome, ScaleGenerator } from '../src/fixtures/scale.js'
+import { timeline } from '../src/projections/queries.js'
+import type { Home } from '../src/store/home.js'
+import { ms, now, percentile, round } from './stats.js'
+
+const run = promisify(execFile)
+const PASSPHRASE = 'benchmark passphrase'
+const CHILD = new URL('./child.js', import.meta.url).pathname
+
+export interface Result {
+  name: string
+  value: number
+  unit: string
+  baseline?: { name: string; value: number }
+  ratio?: number
+  target?: string
+  met?: boolean
+}
+
+async function child(task: string, home: string): Promise<Record<string, number>> {
+  const { stdout } = await run(process.execPath, [CHILD, task, home, PASSPHRASE], { maxBuffer: 1 << 20 })
+  return JSON.parse(stdout.trim().split('\n').pop() as string)
+}
+
+/** Ingest: signed events through the journal and every projection, against the same bytes appended raw and inserted into SQLite. */
+async function ingest(dir: string, n: number, log: (s: string) => void): Promise<{ results: Result[]; home: Home }> {
+  const path = join(dir, 'ingest-home')
+  // Times after init (which is stamped now), a minute apart.
+  const from = Date.now() + 60_000
+  const generator = new ScaleGenerator(n, { seed: 7, from, to: from + n * 60_000 })
+  const { Home } = await import('../src/store/home.js')
+  await Home.init(path, { passphrase: PASSPHRASE, kdf: 'interactive' })
+  const home = await Home.open(path, PASSPHRASE)
+  // Only the appends are timed (the generator's work is not), batch by batch.
+  let journalMs = 0
+  while (generator.remaining > 0) {
+    const batch = generator.nextBatch(1000)
+    const start = now()
+    const events = await home.append(batch.drafts, { times: batch.times })
+    journalMs += ms(start)
+    generator.accept(events)
+  }
+  const journalRate = (n / journalMs) * 1000
+  log(`ingest: ${n} signed events in ${round(journalMs)} ms`)
+  const timed = home
+
+  const blocks: Uint8Array[] = []
+  for await (const { block } of timed.journal.blocks(1)) if (block) blocks.push(block)
+
+  const store = new Corestore(join(dir, 'raw-store'))
+  const core = store.get({ name: 'raw', encryption: { key: randomBytes(32) } })
+  await core.ready()
+  let t = now()
+  for (let i = 0; i < blocks.length; i += 1000) await core.append(blocks.slice(i, i + 1000))
+  const rawMs = ms(t)
+  await store.close()
+  const rawRate = (blocks.length / rawMs) * 1000
+
+  const db = new SQLite(join(dir, 'baseline.db'))
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.exec('CREATE TABLE blocks (seq INTEGER PRIMARY KEY, block BLOB)')
+  const insert = db.prepare('INSERT INTO blocks VALUES (?, ?)')
+  const tx = db.transaction((from: number) => {
+    for (let i = from; i < Math.min(blocks.length, from + 1000); i++) insert.run(i, blocks[i])
+  })
+  t = now()
+  for (let i = 0; i < blocks.length; i += 1000) tx(i)
+  const sqliteMs = ms(t)
+  db.close()
+  const sqliteRate = (blocks.length / sqliteMs) * 1000
+
+  return {
+    home: timed,
+    results: [
+      {
+        name: `ingest ${n} signed events (batches of 1000, every projection)`,
+        value: round(journalRate, 0),
+        unit: 'events/s',
+        baseline: { name: 'raw Hypercore append of the same bytes', value: round(rawRate, 0) },
+        ratio: round(journalRate / rawRate),
+        target: '>= 0.4x raw Hypercore',
+        met: journalRate / rawRate >= 0.4
+      },
+      {
+        name: 'ingest, second baseline',
+        value: round(journalRate, 0),
+        unit: 'events/s',
+        baseline: { name: 'better-sqlite3 inserts of the same bytes (WAL)', value: round(sqliteRate, 0) },
+        ratio: round(journalRate / sqliteRate)
+      }
+    ]
+  }
+}
+
+async function interactiveReflect(home: Home, samples: number): Promise<Result[]> {
+  const times: number[] = []
+  for (let i = 0; i < samples; i++) {
+    const start = now()
+    await reflect.run(
+      { home, progress: silentProgress },
+      { text: `an interactive entry number ${i} about the day`, tags: ['bench'], mood: 'curious' }
+    )
+    times.push(ms(start))
+  }
+  const p99 = percentile(times, 99)
+  return [
+    {
+      name: `one interactive reflect (append + projections), p50 of ${samples}`,
+      value: round(percentile(times, 50)),
+      unit: 'ms'
+    },
+    {
+      name: `one interactive reflect, p99 of ${samples}`,
+      value: round(p99),
+      unit: 'ms',
+      target: '< 10 ms',
+      met: p99 < 10
+    }
+  ]
+}
+
+async function atScale(dir: string, n: number, log: (s: string) => void): Promise<Result[]> {
+  const path = join(dir, 'scaled-home')
+  let start = now()
+  let last = 0
+  const home = await buildScaledHome(path, n, {
+    passphrase: PASSPHRASE,
+    onProgress: (done) => {
+      if (done - last >= 100_000) {
+        last = done
+        log(`  built ${done} of ${n}`)
+      }
+    }
+  })
+  const buildMs = ms(start)
+  const results: Result[] = [
+    {
+      name: `build a ${n}-event home (generator + ingest, batches of 1000)`,
+      value: round((n / buildMs) * 1000, 0),
+      unit: 'events/s'
+    }
+  ]
+
+  // Full-text search on the open home.
+  const words = [
+    'tired',
+    'money',
+    'run',
+    'sister',
+    'shift',
+    'code',
+    'sleep',
+    'rent',
+    'patient',
+    'walk',
+    'night',
+    'grateful'
+  ]
+  const searchTimes: number[] = []
+  for (let i = 0; i < 200; i++) {
+    const word = words[i % words.length] as string
+    const query = i % 3 === 0 ? `${word} ${words[(i + 5) % words.length]}` : word
+    start = now()
+    timeline(home.readModel.db, { search: query, limit: 20 })
+    searchTimes.push(ms(start))
+  }
+  const searchP99 = percentile(searchTimes, 99)
+  results.push(
+    {
+      name: `full-text search on ${n} events, p50 of 200 (first page of 20, ranked)`,
+      value: round(percentile(searchTimes, 50)),
+      unit: 'ms'
+    },
+    { name: 'full-text search, p99', value: round(searchP99), unit: 'ms', target: '< 50 ms', met: searchP99 < 50 }
+  )
+
+  // Retract one event in the big home: tombstone, clear + compact, purge of the read model.
+  const victim = home.readModel.db
+    .prepare<[], { id: string }>('SELECT id FROM entries ORDER BY seq LIMIT 1 OFFSET 5000')
+    .get()
+  if (victim) {
+    start = now()
+    await retract.run({ home, progress: silentProgress }, { id: victim.id })
+    results.push({
+      name: `retract one entry in a ${n}-event home (clear, compact, purge)`,
+      value: round(ms(start)),
+      unit: 'ms'
+    })
+  }
+  await home.close()
+
+  const replay = await child('replay', path)
+  const raw = await child('raw-read', path)
+  const bare = await child('bare-sqlite', path)
+  const replayRate = (replay.events! / replay.ms!) * 1000
+  results.push(
+    {
+      name: `replay ${n} events into every projection`,
+      value: round(replayRate, 0),
+      unit: 'events/s',
+      baseline: { name: 'raw read of the core (decrypt, no decode)', value: round((raw.events! / raw.ms!) * 1000, 0) },
+      ratio: round(replayRate / ((raw.events! / raw.ms!) * 1000)),
+      target: '>= 50,000 events/s',
+      met: replayRate >= 50_000
+    },
+    {
+      name: 'replay, second baseline',
+      value: round(replayRate, 0),
+      unit: 'events/s',
+      baseline: {
+        name: 'bare SQLite inserts of the same rows (encrypted, no projection logic)',
+        value: round((bare.events! / bare.ms!) * 1000, 0)
+      },
+      ratio: round(replayRate / ((bare.events! / bare.ms!) * 1000))
+    },
+    {
+      name: 'replay peak RSS (whole process)',
+      value: round(replay.maxRssMb!, 0),
+      unit: 'MB',
+      target: '< 400 MB',
+      met: replay.maxRssMb! < 400
+    }
+  )
+  const cold = await child('cold-open', path)
+  results.push({
+    name: `cold open of the ${n}-event home to the first timeline page (includes argon2id unlock)`,
+    value: round(cold.firstPageMs!, 0),
+    unit: 'ms',
+    target: '< 1000 ms',
+    met: cold.firstPageMs! < 1000
+  })
+  return results
+}
+
+export async function benchCore(options: {
+  events: number
+  ingest: number
+  log: (s: string) => void
+}): Promise<Result[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'cosmic-bench-'))
+  try {
+    options.log(`ingest of ${options.ingest}…`)
+    const { results: ingestResults, home } = await ingest(dir, options.ingest, options.log)
+    options.log('interactive reflect…')
+    const interactive = await interactiveReflect(home, 300)
+    await home.close()
+    options.log(`a ${options.events}-event home…`)
+    const scale = await atScale(dir, options.events, options.log)
+    return [...ingestResults, ...interactive, ...scale]
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}

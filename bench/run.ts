@@ -1,0 +1,27 @@
+// npm run bench  (BENCH_EVENTS=1000000 BENCH_INGEST=100000 by default; smaller for a quick look)
+import { writeFile } from 'node:fs/promises'
+import { cpus } from 'node:os'
+import { benchCore, type Result } from './core.js'
+
+const events = Number(process.env.BENCH_EVENTS ?? 1_000_000)
+const ingest = Number(process.env.BENCH_INGEST ?? 100_000)
+const log = (s: string) => process.stderr.write(`${s}\n`)
+
+const started = Date.now()
+const results: Result[] = await benchCore({ events, ingest, log })
+
+const lines = [
+  `CosmicSyncCore benchmarks, ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'})`,
+  '',
+  '| measure | value | baseline (same run) | ratio | target | met |',
+  '|---|---|---|---|---|---|'
+]
+for (const r of results) {
+  lines.push(
+    `| ${r.name} | ${r.value.toLocaleString('en-US')} ${r.unit} | ${r.baseline ? `${r.baseline.name}: ${r.baseline.value.toLocaleString('en-US')} ${r.unit}` : ''} | ${r.ratio ?? ''}${r.ratio !== undefined ? 'x' : ''} | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : 'NO'} |`
+  )
+}
+lines.push('', `total ${Math.round((Date.now() - started) / 1000)} s`)
+const table = lines.join('\n')
+process.stdout.write(`${table}\n`)
+await writeFile('bench-results.md', `${table}\n`)
