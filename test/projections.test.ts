@@ -584,8 +584,11 @@ async function perform(ctx: CommandContext, op: Op, advance: (ms: number) => voi
   }
 }
 
+/** More runs for a deeper search: PROPERTY_RUNS=200 npx brittle-node dist/test/projections.test.js */
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 25)
+
 test('property: incremental application and a rebuild from seq 0 give identical read models', {
-  timeout: 180_000
+  timeout: Math.max(180_000, RUNS * 5_000)
 }, async (t) => {
   let runs = 0
   await fc.assert(
@@ -624,7 +627,7 @@ test('property: incremental application and a rebuild from seq 0 give identical 
         await home.close()
       }
     }),
-    { numRuns: 25 }
+    { numRuns: RUNS }
   )
-  t.is(runs, 25, '25 random histories: incremental == throwaway rebuild == replay, table by table')
+  t.is(runs, RUNS, `${RUNS} random histories: incremental == throwaway rebuild == replay, table by table`)
 })

@@ -7,30 +7,40 @@ import type { Database, ProjectedEvent, Projection } from './projection.js'
  * projects, seeking, people, emotions, body facets), themes (tags), tensions, their
  * domains and the three dimensions; edges are weighted and time-stamped.
  *
- * Every node and edge is stored as contributions keyed by their origin: an entry id,
- * a profile facet or a tension. A node's weight is the sum of its contributions, an
- * edge's too, and its first and last times the earliest and latest of them.
- * Retracting an entry or removing a facet deletes its origin's contributions, so
- * forgotten and removed things stop counting without a counter to keep in step, and
- * a rebuild gives the same rows as incremental application.
+ * Every node and edge is made of contributions keyed by their origin: an entry id, a
+ * profile facet or a tension (`graph_node_refs`, `graph_edge_refs`; `graph_origins`
+ * lists what each origin contributed). `graph_nodes` and `graph_edges` hold the sums
+ * (weight, how many origins, first and last time), kept in step on every change so a
+ * query reads a few hundred rows, not every contribution. Retracting an entry or
+ * removing a facet takes exactly its origin's contributions back out, so forgotten
+ * and removed things stop counting. Weights are stored in millionths, as integers:
+ * sums that go up and down stay exact, and a rebuild gives the same rows as
+ * incremental application, bit for bit.
  */
 export const graphProjection: Projection = {
   name: 'graph',
-  version: 1,
-  tables: ['graph_labels', 'graph_node_refs', 'graph_edge_refs'],
+  version: 2,
+  tables: ['graph_labels', 'graph_origins', 'graph_node_refs', 'graph_edge_refs', 'graph_nodes', 'graph_edges'],
   schema: `
     CREATE TABLE graph_labels (node TEXT PRIMARY KEY, label TEXT NOT NULL, status TEXT, seq INTEGER NOT NULL);
+    CREATE TABLE graph_origins (origin TEXT PRIMARY KEY, refs TEXT NOT NULL) WITHOUT ROWID;
     CREATE TABLE graph_node_refs (
-      origin TEXT NOT NULL, node TEXT NOT NULL, weight REAL NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
-      PRIMARY KEY (origin, node)
-    );
-    CREATE INDEX graph_node_refs_node ON graph_node_refs(node, first);
+      node TEXT NOT NULL, origin TEXT NOT NULL, weight INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
+      PRIMARY KEY (node, origin)
+    ) WITHOUT ROWID;
     CREATE TABLE graph_edge_refs (
-      origin TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL, kind TEXT NOT NULL,
-      weight REAL NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
-      PRIMARY KEY (origin, source, target, kind)
-    );
-    CREATE INDEX graph_edge_refs_pair ON graph_edge_refs(source, target, kind);
+      source TEXT NOT NULL, target TEXT NOT NULL, kind TEXT NOT NULL, origin TEXT NOT NULL,
+      weight INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
+      PRIMARY KEY (source, target, kind, origin)
+    ) WITHOUT ROWID;
+    CREATE TABLE graph_nodes (
+      node TEXT PRIMARY KEY, weight INTEGER NOT NULL, count INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE graph_edges (
+      source TEXT NOT NULL, target TEXT NOT NULL, kind TEXT NOT NULL,
+      weight INTEGER NOT NULL, count INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
+      PRIMARY KEY (source, target, kind)
+    ) WITHOUT ROWID;
   `,
   bind(db: Database) {
     const setLabel = db.prepare(
@@ -39,34 +49,34 @@ export const graphProjection: Projection = {
        WHERE excluded.seq > graph_labels.seq`
     )
     const setStatus = db.prepare('UPDATE graph_labels SET status = ?, seq = ? WHERE node = ? AND seq < ?')
-    // Upserts keep the first time and move the last one: a facet set again is the same node, said again.
-    const nodeRef = db.prepare(
-      `INSERT INTO graph_node_refs (origin, node, weight, first, last) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (origin, node) DO UPDATE SET weight = excluded.weight, last = excluded.last`
-    )
-    const edgeRef = db.prepare(
-      `INSERT INTO graph_edge_refs (origin, source, target, kind, weight, first, last) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (origin, source, target, kind) DO UPDATE SET weight = excluded.weight, last = excluded.last`
-    )
-    const hasOrigin = db.prepare('SELECT 1 FROM graph_node_refs WHERE origin = ? LIMIT 1')
-    const touchNodes = db.prepare('UPDATE graph_node_refs SET last = ? WHERE origin = ?')
-    const weighNode = db.prepare('UPDATE graph_node_refs SET weight = ? WHERE origin = ? AND node = ?')
-    const weighEdges = db.prepare('UPDATE graph_edge_refs SET weight = ?, last = ? WHERE origin = ?')
-    const dropNodes = db.prepare('DELETE FROM graph_node_refs WHERE origin = ?')
-    const dropEdges = db.prepare('DELETE FROM graph_edge_refs WHERE origin = ?')
+    const origins = {
+      get: db.prepare<[string], { refs: string }>('SELECT refs FROM graph_origins WHERE origin = ?'),
+      put: db.prepare('INSERT OR REPLACE INTO graph_origins (origin, refs) VALUES (?, ?)'),
+      drop: db.prepare('DELETE FROM graph_origins WHERE origin = ?')
+    }
+    const nodes = ledger(db, 'graph_node_refs', 'graph_nodes', ['node'])
+    const edges = ledger(db, 'graph_edge_refs', 'graph_edges', ['source', 'target', 'kind'])
 
-    const node = (origin: string, id: string, weight: number, time: number) => {
-      nodeRef.run(origin, id, weight, time, time)
+    /**
+     * Makes `origin` contribute exactly `c` as of `time`: what it said before and no
+     * longer says is taken out, what it says again keeps its first time.
+     */
+    const contribute = (origin: string, c: Contribution, time: number) => {
+      const before = origins.get.get(origin)
+      const old: { nodes: string[]; edges: [string, string, string][] } = before
+        ? (JSON.parse(before.refs) as { nodes: string[]; edges: [string, string, string][] })
+        : { nodes: [], edges: [] }
+      for (const id of old.nodes) if (!c.nodes.has(id)) nodes.remove([id], origin)
+      for (const e of old.edges) if (!c.edges.has(e.join('\t'))) edges.remove(e, origin)
+      for (const [id, weight] of c.nodes) nodes.put([id], origin, micro(weight), time, before !== undefined)
+      for (const [source, target, kind, weight] of c.edges.values()) {
+        edges.put([source, target, kind], origin, micro(weight), time, before !== undefined)
+      }
+      const refs = { nodes: [...c.nodes.keys()], edges: [...c.edges.values()].map(([s, t, k]) => [s, t, k]) }
+      if (refs.nodes.length === 0 && refs.edges.length === 0) origins.drop.run(origin)
+      else origins.put.run(origin, JSON.stringify(refs))
     }
-    const edge = (origin: string, a: string, b: string, kind: EdgeKind, weight: number, time: number) => {
-      // Co-occurrence is undirected: stored once, in a canonical order.
-      const [source, target] = kind === 'co-occurs' && b < a ? [b, a] : [a, b]
-      edgeRef.run(origin, source, target, kind, weight, time, time)
-    }
-    const forget = (origin: string) => {
-      dropNodes.run(origin)
-      dropEdges.run(origin)
-    }
+    const forget = (origin: string) => contribute(origin, new Contribution(), 0)
 
     return (event: ProjectedEvent) => {
       if (event.redacted) return
@@ -77,28 +87,28 @@ export const graphProjection: Projection = {
           return
         case 'reflection.recorded': {
           const b = event.body
-          const origin = event.id
-          const t = event.time
+          const c = new Contribution()
           const themes = [...new Set(b.tags)].sort().map(themeNode)
           const mood = b.mood ? emotionNode(b.mood) : null
           const dimension = b.dimension ? dimensionNode(b.dimension) : null
           for (const theme of themes) {
-            node(origin, theme, 1, t)
-            edge(origin, SELF, theme, 'mentions', 1, t)
+            c.node(theme, 1)
+            c.edge(SELF, theme, 'mentions', 1)
           }
           for (let i = 0; i < themes.length; i++) {
-            for (let j = i + 1; j < themes.length; j++) edge(origin, themes[i]!, themes[j]!, 'co-occurs', 1, t)
+            for (let j = i + 1; j < themes.length; j++) c.edge(themes[i]!, themes[j]!, 'co-occurs', 1)
           }
           if (mood) {
-            node(origin, mood, 1, t)
-            edge(origin, SELF, mood, 'felt', 1, t)
-            for (const theme of themes) edge(origin, theme, mood, 'felt-with', 1, t)
+            c.node(mood, 1)
+            c.edge(SELF, mood, 'felt', 1)
+            for (const theme of themes) c.edge(theme, mood, 'felt-with', 1)
           }
-          if (dimension) {
-            node(origin, dimension, 1, t)
-            for (const theme of themes) edge(origin, theme, dimension, 'in-dimension', 1, t)
-            if (mood) edge(origin, mood, dimension, 'in-dimension', 1, t)
+          if (dimension && (themes.length > 0 || mood)) {
+            c.node(dimension, 1)
+            for (const theme of themes) c.edge(theme, dimension, 'in-dimension', 1)
+            if (mood) c.edge(mood, dimension, 'in-dimension', 1)
           }
+          contribute(event.id, c, event.time)
           return
         }
         case 'reflection.retracted':
@@ -106,13 +116,14 @@ export const graphProjection: Projection = {
           return
         case 'profile.set': {
           const b = event.body
-          const origin = facetOrigin(b.dimension, b.facet, b.key)
           const id = facetNode(b.facet, b.key)
           const weight = b.level ? b.level / 5 : 1
-          node(origin, id, weight, event.time)
-          node(origin, dimensionNode(b.dimension), 1, event.time)
-          edge(origin, SELF, id, FACET_EDGES[b.facet], weight, event.time)
-          edge(origin, id, dimensionNode(b.dimension), 'in-dimension', 1, event.time)
+          const c = new Contribution()
+          c.node(id, weight)
+          c.node(dimensionNode(b.dimension), 1)
+          c.edge(SELF, id, FACET_EDGES[b.facet], weight)
+          c.edge(id, dimensionNode(b.dimension), 'in-dimension', 1)
+          contribute(facetOrigin(b.dimension, b.facet, b.key), c, event.time)
           return
         }
         case 'profile.removed':
@@ -121,33 +132,113 @@ export const graphProjection: Projection = {
         case 'tension.noted': {
           const b = event.body
           const id = tensionNode(b.id)
-          if (hasOrigin.get(id)) return // a second note of the same id does not replace the first
+          if (origins.get.get(id)) return // a second note of the same id does not replace the first
           setLabel.run(id, b.name, 'open', event.seq)
-          node(id, id, b.intensity, event.time)
-          node(id, domainNode(b.domain), 1, event.time)
-          edge(id, SELF, id, 'lives', b.intensity, event.time)
-          edge(id, id, domainNode(b.domain), 'in-domain', b.intensity, event.time)
+          contribute(id, tensionContribution(id, domainNode(b.domain), b.intensity), event.time)
           return
         }
         case 'tension.shifted': {
           const id = tensionNode(event.body.id)
-          if (!hasOrigin.get(id)) return
-          touchNodes.run(event.time, id)
-          weighNode.run(event.body.intensity, id, id)
-          weighEdges.run(event.body.intensity, event.time, id)
+          const domain = tensionDomain(origins.get.get(id)?.refs)
+          if (domain === null) return
+          contribute(id, tensionContribution(id, domain, event.body.intensity), event.time)
           setStatus.run('open', event.seq, id, event.seq)
           return
         }
         case 'tension.resolved': {
           const id = tensionNode(event.body.id)
-          if (!hasOrigin.get(id)) return
-          touchNodes.run(event.time, id)
+          if (!origins.get.get(id)) return
           setStatus.run('resolved', event.seq, id, event.seq)
           return
         }
         default:
           return
       }
+    }
+  }
+}
+
+/** What one origin says: its nodes and edges with their weights, at one time. */
+class Contribution {
+  readonly nodes = new Map<string, number>()
+  readonly edges = new Map<string, [string, string, EdgeKind, number]>()
+  node(id: string, weight: number): void {
+    this.nodes.set(id, weight)
+  }
+  edge(a: string, b: string, kind: EdgeKind, weight: number): void {
+    // Co-occurrence is undirected: stored once, in a canonical order.
+    const [source, target] = kind === 'co-occurs' && b < a ? [b, a] : [a, b]
+    this.edges.set(`${source}\t${target}\t${kind}`, [source, target, kind, weight])
+  }
+}
+
+function tensionContribution(id: string, domainId: string, intensity: number): Contribution {
+  const c = new Contribution()
+  c.node(id, intensity)
+  c.node(domainId, 1)
+  c.edge(SELF, id, 'lives', intensity)
+  c.edge(id, domainId, 'in-domain', intensity)
+  return c
+}
+
+/** The domain node a tension's contribution names (its refs list it), or null for an unknown tension. */
+function tensionDomain(refs: string | undefined): string | null {
+  if (!refs) return null
+  const { nodes } = JSON.parse(refs) as { nodes: string[] }
+  return nodes.find((n) => n.startsWith('domain:')) ?? null
+}
+
+/** Weights in millionths: integers add and subtract exactly. */
+function micro(weight: number): number {
+  return Math.round(weight * 1_000_000)
+}
+
+/**
+ * Contributions to one kind of aggregate (nodes or edges): the per-origin rows and
+ * the sums, kept in step. `key` columns name the aggregate (node, or source, target, kind).
+ */
+function ledger(db: Database, refs: string, sums: string, key: readonly string[]) {
+  const keyCols = key.join(', ')
+  const keyMatch = key.map((k) => `${k} = ?`).join(' AND ')
+  const keyParams = key.map(() => '?').join(', ')
+  const getRef = db.prepare<unknown[], { weight: number; first: number; last: number }>(
+    `SELECT weight, first, last FROM ${refs} WHERE ${keyMatch} AND origin = ?`
+  )
+  const insertRef = db.prepare(
+    `INSERT INTO ${refs} (${keyCols}, origin, weight, first, last) VALUES (${keyParams}, ?, ?, ?, ?)`
+  )
+  const updateRef = db.prepare(`UPDATE ${refs} SET weight = ?, last = ? WHERE ${keyMatch} AND origin = ?`)
+  const deleteRef = db.prepare(`DELETE FROM ${refs} WHERE ${keyMatch} AND origin = ?`)
+  const add = db.prepare(
+    `INSERT INTO ${sums} (${keyCols}, weight, count, first, last) VALUES (${keyParams}, ?, 1, ?, ?)
+     ON CONFLICT (${keyCols}) DO UPDATE SET weight = weight + excluded.weight, count = count + 1,
+       first = min(first, excluded.first), last = max(last, excluded.last)`
+  )
+  const change = db.prepare(`UPDATE ${sums} SET weight = weight + ?, last = max(last, ?) WHERE ${keyMatch}`)
+  const subtract = db.prepare(`UPDATE ${sums} SET weight = weight - ?, count = count - 1 WHERE ${keyMatch}`)
+  const dropEmpty = db.prepare(`DELETE FROM ${sums} WHERE ${keyMatch} AND count <= 0`)
+  // Only after a contribution leaves: the remaining ones decide the first and last time.
+  const retime = db.prepare(
+    `UPDATE ${sums} SET first = (SELECT min(first) FROM ${refs} WHERE ${keyMatch}),
+       last = (SELECT max(last) FROM ${refs} WHERE ${keyMatch}) WHERE ${keyMatch}`
+  )
+  return {
+    put(k: readonly string[], origin: string, weight: number, time: number, mayExist: boolean): void {
+      const old = mayExist ? getRef.get(...k, origin) : undefined
+      if (!old) {
+        insertRef.run(...k, origin, weight, time, time)
+        add.run(...k, weight, time, time)
+        return
+      }
+      updateRef.run(weight, time, ...k, origin)
+      change.run(weight - old.weight, time, ...k)
+    },
+    remove(k: readonly string[], origin: string): void {
+      const old = getRef.get(...k, origin)
+      if (!old) return
+      deleteRef.run(...k, origin)
+      subtract.run(old.weight, ...k)
+      if (dropEmpty.run(...k).changes === 0) retime.run(...k, ...k, ...k)
     }
   }
 }

@@ -15,21 +15,20 @@ export type MentionKind = 'theme' | 'emotion'
  */
 export const patternsProjection: Projection = {
   name: 'patterns',
-  version: 1,
+  version: 2,
   tables: ['pattern_mentions', 'pattern_buckets', 'pattern_pairs'],
   schema: `
     CREATE TABLE pattern_mentions (
       origin TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, time INTEGER NOT NULL,
       PRIMARY KEY (origin, kind, key)
-    );
-    CREATE INDEX pattern_mentions_key ON pattern_mentions(kind, key, time);
+    ) WITHOUT ROWID;
     CREATE TABLE pattern_buckets (
       window TEXT NOT NULL, bucket TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, count INTEGER NOT NULL,
       PRIMARY KEY (window, bucket, kind, key)
-    );
+    ) WITHOUT ROWID;
     CREATE TABLE pattern_pairs (
       a TEXT NOT NULL, b TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (a, b)
-    );
+    ) WITHOUT ROWID;
   `,
   bind(db: Database) {
     const mention = db.prepare('INSERT OR IGNORE INTO pattern_mentions (origin, kind, key, time) VALUES (?, ?, ?, ?)')

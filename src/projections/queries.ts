@@ -539,15 +539,16 @@ export function identityGraph(db: Database, options: { dimension?: 'mind' | 'hea
       .all()
       .map((r) => [r.node, r])
   )
+  // Weights are stored in millionths (exact sums); people read them as decimals.
   const nodeRows = db
     .prepare<[], { node: string; weight: number; first: number; last: number }>(
-      'SELECT node, sum(weight) AS weight, min(first) AS first, max(last) AS last FROM graph_node_refs GROUP BY node ORDER BY node'
+      'SELECT node, weight / 1e6 AS weight, first, last FROM graph_nodes ORDER BY node'
     )
     .all()
   const edgeRows = db
     .prepare<[], GraphEdge>(
-      `SELECT source, target, kind, sum(weight) AS weight, count(*) AS count, min(first) AS first, max(last) AS last
-       FROM graph_edge_refs GROUP BY source, target, kind ORDER BY source, target, kind`
+      `SELECT source, target, kind, weight / 1e6 AS weight, count, first, last FROM graph_edges
+       ORDER BY source, target, kind`
     )
     .all()
   const self = labels.get(SELF)

@@ -5,6 +5,9 @@ import type { Home } from './home.js'
 import type { Journal } from './journal.js'
 import { type CatchUpProgress, ReadModel } from './read-model.js'
 
+/** Page cache during a rebuild: 64 MiB (a negative cache_size is in KiB). */
+const REBUILD_CACHE_KIB = -65_536
+
 export interface RebuildReport {
   /** Events in the journal. */
   events: number
@@ -20,10 +23,19 @@ export interface RebuildReport {
  */
 export async function rebuild(home: Home, onProgress?: CatchUpProgress): Promise<RebuildReport> {
   const started = performance.now()
-  home.readModel.reset()
-  const applied = await home.readModel.catchUp(home.journal, onProgress)
-  home.readModel.purge()
-  return { events: home.journal.length, applied, ms: Math.round(performance.now() - started) }
+  const db = home.readModel.db
+  const cacheSize = db.pragma('cache_size', { simple: true }) as number
+  // A rebuild touches every page of every index; with SQLite's default 2 MiB cache each
+  // page is decrypted and encrypted again many times (measured: 20k entries, 29 s -> 11 s).
+  db.pragma(`cache_size = ${REBUILD_CACHE_KIB}`)
+  try {
+    home.readModel.reset()
+    const applied = await home.readModel.catchUp(home.journal, onProgress)
+    home.readModel.purge()
+    return { events: home.journal.length, applied, ms: Math.round(performance.now() - started) }
+  } finally {
+    db.pragma(`cache_size = ${cacheSize}`)
+  }
 }
 
 /**
@@ -109,10 +121,10 @@ export function dumpReadModel(model: ReadModel): Record<string, string[]> {
   const tables = ['checkpoints', ...model.projections.flatMap((p) => p.tables)]
   for (const table of tables) {
     // An FTS5 table's rowid is not a column: select it so the dump sees which entry a row indexes.
-    const rows = model.db.prepare(`SELECT rowid AS _rowid, * FROM ${table}`).all() as Record<string, unknown>[]
+    const columns = table.endsWith('_fts') ? 'rowid AS _rowid, *' : '*'
+    const rows = model.db.prepare(`SELECT ${columns} FROM ${table}`).all() as Record<string, unknown>[]
     out[table] = rows
       .map((row) => {
-        if (!table.endsWith('_fts')) delete row._rowid
         for (const [key, value] of Object.entries(row)) if (value instanceof Uint8Array) row[key] = toHex(value)
         return JSON.stringify(row)
       })
