@@ -155,7 +155,7 @@ test('a tampered bundle is refused, naming the line, and nothing is written', as
       /INVALID_SIGNATURE/
     ],
     ['a hex character flipped in a header', editField(3, 'headerBytes', (h) => flip(h, h.length - 2)), 4, /INVALID_ID/],
-    ['a line dropped', lines.filter((_, i) => i !== 3), lines.length, /missing/],
+    ['a line dropped', lines.filter((_, i) => i !== 3), 4, /expected the event at seq 2, found seq 3/],
     ['the last line dropped', lines.slice(0, -1), lines.length, /missing/],
     ['two lines swapped', swapped, 5, /expected the event at seq 3, found seq 4/],
     ['a line duplicated', [...lines.slice(0, 4), lines[3] as string, ...lines.slice(4, -1)], 5, /seq 3/],

@@ -228,15 +228,6 @@ export function verifyBundle(text: string): VerifiedBundle {
     throw invalid(1, 'length must be a whole number')
   }
   const header = raw as unknown as BundleHeader
-  if (lines.length - 1 !== header.length) {
-    const missing = lines.length - 1 < header.length
-    throw invalid(
-      missing ? lines.length + 1 : header.length + 2,
-      missing
-        ? `the header promises ${header.length} events and the bundle ends after ${lines.length - 1}: lines are missing`
-        : `the header promises ${header.length} events and the bundle has more`
-    )
-  }
 
   const events: SignedEvent[] = []
   let redacted = 0
@@ -271,6 +262,16 @@ export function verifyBundle(text: string): VerifiedBundle {
     if (event.redacted) redacted++
     events.push(event)
     prev = event
+  }
+  // After the lines: a line dropped in the middle is named where the seq jumps, not here.
+  if (lines.length - 1 !== header.length) {
+    const missing = lines.length - 1 < header.length
+    throw invalid(
+      missing ? lines.length + 1 : header.length + 2,
+      missing
+        ? `the header promises ${header.length} events and the bundle ends after ${lines.length - 1}: lines are missing`
+        : `the header promises ${header.length} events and the bundle has more`
+    )
   }
   return { header, events, redacted }
 }
