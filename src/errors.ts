@@ -28,6 +28,13 @@ export const ERROR_CODES = {
   WRONG_PASSPHRASE: 'the passphrase does not open the vault',
   INVALID_RECOVERY_PHRASE: 'the recovery phrase is malformed or its checksum fails',
   BUNDLE_INVALID: 'an export bundle that fails verification',
+  // the mirror engine and anything that would leave the device
+  MODEL_UNAVAILABLE: 'the configured model cannot be loaded: a missing or invalid model file, or no runtime for it',
+  MODEL_FAILED: 'the model ran but its answer is unusable (cut off, or not the required JSON)',
+  NETWORK_REFUSED: 'the mode or the data forbids network use (local mode, a sealed entry)',
+  CONSENT_REQUIRED: 'no consent in force lets this endpoint receive this data',
+  REMOTE_UNAUTHORIZED: 'the remote endpoint refused the credentials (401/403)',
+  REMOTE_FAILED: 'the remote endpoint is unreachable, timed out, kept failing or answered something unreadable',
   INTERNAL: 'a bug: please report it with the command that caused it'
 } as const
 
@@ -74,5 +81,13 @@ export class CosmicError extends Error {
   static INVALID_RECOVERY_PHRASE = (detail: string) => new CosmicError('INVALID_RECOVERY_PHRASE', detail)
   static BUNDLE_INVALID = (detail: string, data?: Record<string, unknown>) =>
     new CosmicError('BUNDLE_INVALID', detail, data)
+  static MODEL_UNAVAILABLE = (detail: string) => new CosmicError('MODEL_UNAVAILABLE', detail)
+  static MODEL_FAILED = (detail: string) => new CosmicError('MODEL_FAILED', detail)
+  static NETWORK_REFUSED = (detail: string) => new CosmicError('NETWORK_REFUSED', detail)
+  static CONSENT_REQUIRED = (detail: string, data?: Record<string, unknown>) =>
+    new CosmicError('CONSENT_REQUIRED', detail, data)
+  static REMOTE_UNAUTHORIZED = (detail: string) => new CosmicError('REMOTE_UNAUTHORIZED', detail)
+  static REMOTE_FAILED = (detail: string, data?: Record<string, unknown>) =>
+    new CosmicError('REMOTE_FAILED', detail, data)
   static INTERNAL = (detail: string) => new CosmicError('INTERNAL', detail)
 }

@@ -3,14 +3,16 @@ import { readFile } from 'node:fs/promises'
 import { Option } from 'commander'
 import { audit } from '../commands/audit.js'
 import { amend, log, reflect, retract, status } from '../commands/journal.js'
+import { reflectAndMirror } from '../commands/mirror.js'
 import { profileRemove, profileSet, profileShow } from '../commands/profile.js'
 import { tensionAdd, tensionList, tensionResolve, tensionShift } from '../commands/tension.js'
 import { vaultExportKey } from '../commands/vault.js'
+import type { EngineKind } from '../engine/settings.js'
 import { CosmicError } from '../errors.js'
 import type { Dimension } from '../events/schemas.js'
 import { Home, resolveHomePath } from '../store/home.js'
 import { type KdfStrength, seedFromRecoveryPhrase } from '../store/vault.js'
-import { registerEngineCommands } from './engine.js'
+import { engineOption, registerEngineCommands } from './engine.js'
 import { EXIT } from './exit-codes.js'
 import { registerHistoryCommands } from './history.js'
 import { promptHidden, readPassphrase } from './prompt.js'
@@ -74,19 +76,32 @@ program
   .addOption(dimensionOption)
   .option('--shareable', 'may be shared into a sphere later (default: private)')
   .option('--sealed', 'never leaves this device, not even to a remote model')
+  .option('--mirror', 'then mirror it back with the configured engine (cosmic mirror)')
+  .addOption(engineOption())
   .action(
     async (
       words: string[],
-      opts: { tag: string[]; mood?: string; dimension?: Dimension; shareable?: boolean; sealed?: boolean }
+      opts: {
+        tag: string[]
+        mood?: string
+        dimension?: Dimension
+        shareable?: boolean
+        sealed?: boolean
+        mirror?: boolean
+        engine?: EngineKind
+      }
     ) => {
-      await runOnHome(reflect, {
+      const input = {
         text: await textArgument(words),
         tags: opts.tag,
         ...(opts.mood !== undefined ? { mood: opts.mood } : {}),
         ...(opts.dimension ? { dimension: opts.dimension } : {}),
         shareable: opts.shareable ?? false,
         sealed: opts.sealed ?? false
-      })
+      }
+      if (opts.mirror || opts.engine)
+        await runOnHome(reflectAndMirror, { ...input, ...(opts.engine ? { engine: opts.engine } : {}) })
+      else await runOnHome(reflect, input)
     }
   )
 

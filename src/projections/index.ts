@@ -1,3 +1,4 @@
+import { egressProjection } from './egress.js'
 import { graphProjection } from './graph.js'
 import { patternsProjection } from './patterns.js'
 import { profileProjection } from './profile.js'
@@ -13,7 +14,8 @@ export const PROJECTIONS: readonly Projection[] = [
   tensionsProjection,
   profileProjection,
   graphProjection,
-  patternsProjection
+  patternsProjection,
+  egressProjection
 ]
 
 export type { ProjectedEvent, Projection } from './projection.js'

@@ -1,0 +1,237 @@
+import { open, stat } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+import { basename } from 'node:path'
+import { CosmicError } from '../errors.js'
+import type { Prompt, Reflection } from './prompt.js'
+import type { EvolutionInput, MirrorInput, MirrorProvider } from './provider.js'
+
+/**
+ * `local_llm`: a GGUF model the person names, run on this device by node-llama-cpp
+ * (CPU). node-llama-cpp is an optional dependency, imported only here and only
+ * when this engine is used, so the core installs and runs without it. The answer
+ * is constrained by a JSON-schema grammar: the model cannot produce anything but
+ * `{"text": ..., "themes": [...]}`.
+ */
+
+export interface LocalOptions {
+  modelPath: string
+  contextSize: number
+  maxTokens: number
+  /** CPU threads; default from $COSMIC_LLM_THREADS, else all cores but one. */
+  threads?: number
+}
+
+/** The slice of node-llama-cpp this engine uses (its own types stay out of the core's build). */
+interface LlamaModule {
+  getLlama(options: { gpu: false; build: 'never'; logLevel?: string; maxThreads?: number }): Promise<Llama>
+  LlamaChatSession: new (options: { contextSequence: unknown; systemPrompt?: string }) => ChatSession
+}
+interface Llama {
+  loadModel(options: { modelPath: string; gpuLayers: number }): Promise<Model>
+  createGrammarForJsonSchema(schema: unknown): Promise<unknown>
+  dispose(): Promise<void>
+}
+interface Model {
+  createContext(options: { contextSize: number; threads?: number }): Promise<Context>
+  tokenize(text: string): unknown[]
+  dispose(): Promise<void>
+}
+interface Context {
+  getSequence(): unknown
+  dispose(): Promise<void>
+}
+interface ChatSession {
+  promptWithMeta(
+    text: string,
+    options: { grammar: unknown; maxTokens: number; temperature: number; onToken?: (tokens: unknown[]) => void }
+  ): Promise<{ responseText: string; stopReason: string }>
+  dispose?(): void
+}
+
+/** The package name in a variable, so TypeScript does not require it to be installed to build the core. */
+const PACKAGE = 'node-llama-cpp'
+
+async function loadRuntime(): Promise<LlamaModule> {
+  try {
+    return (await import(PACKAGE)) as LlamaModule
+  } catch (err) {
+    throw CosmicError.MODEL_UNAVAILABLE(
+      `local_llm needs node-llama-cpp, which is not installed here (npm install node-llama-cpp): ${(err as Error).message}`
+    )
+  }
+}
+
+/** Checks that a path is a readable GGUF file: the clear error comes before any native code runs. */
+export async function checkModelFile(path: string): Promise<void> {
+  let info: Awaited<ReturnType<typeof stat>>
+  try {
+    info = await stat(path)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw CosmicError.MODEL_UNAVAILABLE(
+      code === 'ENOENT' ? `no model file at ${path}` : `cannot read the model file ${path}: ${code}`
+    )
+  }
+  if (!info.isFile()) throw CosmicError.MODEL_UNAVAILABLE(`${path} is not a file (a GGUF model file is needed)`)
+  const magic = Buffer.alloc(4)
+  try {
+    const handle = await open(path, 'r')
+    try {
+      await handle.read(magic, 0, 4, 0)
+    } finally {
+      await handle.close()
+    }
+  } catch (err) {
+    throw CosmicError.MODEL_UNAVAILABLE(`cannot read the model file ${path}: ${(err as Error).message}`)
+  }
+  if (magic.toString('latin1') !== 'GGUF') {
+    throw CosmicError.MODEL_UNAVAILABLE(`${path} is not a GGUF model file (it does not start with "GGUF")`)
+  }
+}
+
+export function defaultThreads(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const fromEnv = Number(env.COSMIC_LLM_THREADS)
+  if (Number.isSafeInteger(fromEnv) && fromEnv > 0) return fromEnv
+  // llama.cpp's threads spin while they wait for each other: on a busy machine,
+  // leaving one core free is the difference between thousands of tokens a second
+  // and a handful (measured here with the tiny test model on 2 cores).
+  return Math.max(1, availableParallelism() - 1)
+}
+
+/** The schema given to the grammar; lengths scale with the generation limit so an answer always fits. */
+export function answerSchema(maxTokens: number) {
+  return {
+    type: 'object',
+    properties: {
+      text: { type: 'string', maxLength: Math.max(32, Math.min(8000, Math.floor(maxTokens / 2))) },
+      themes: { type: 'array', items: { type: 'string', maxLength: 24 }, maxItems: 6 }
+    }
+  } as const
+}
+
+export interface GenerationStats {
+  tokens: number
+  ms: number
+}
+
+export interface LocalProvider extends MirrorProvider {
+  /** Tokens generated and time spent by the last answer (for benchmarks). */
+  readonly lastGeneration: GenerationStats | null
+}
+
+export function localProvider(options: LocalOptions): LocalProvider {
+  const threads = options.threads ?? defaultThreads()
+  let loaded: Promise<{ llama: Llama; model: Model; context: Context; grammar: unknown; runtime: LlamaModule }> | null =
+    null
+  let lastGeneration: GenerationStats | null = null
+
+  async function load() {
+    await checkModelFile(options.modelPath)
+    const runtime = await loadRuntime()
+    const llama = await runtime.getLlama({ gpu: false, build: 'never', logLevel: 'error', maxThreads: threads })
+    try {
+      let model: Model
+      try {
+        model = await llama.loadModel({ modelPath: options.modelPath, gpuLayers: 0 })
+      } catch (err) {
+        throw CosmicError.MODEL_UNAVAILABLE(
+          `${options.modelPath} could not be loaded as a model: ${(err as Error).message}`
+        )
+      }
+      const context = await model.createContext({ contextSize: options.contextSize, threads }).catch(async (err) => {
+        await model.dispose()
+        throw CosmicError.MODEL_UNAVAILABLE(
+          `no context of ${options.contextSize} tokens for ${basename(options.modelPath)}: ${(err as Error).message}`
+        )
+      })
+      const grammar = await llama.createGrammarForJsonSchema(answerSchema(options.maxTokens))
+      return { llama, model, context, grammar, runtime }
+    } catch (err) {
+      await llama.dispose().catch(() => {})
+      throw err
+    }
+  }
+
+  async function generate(prompt: Prompt): Promise<Reflection> {
+    loaded ??= load()
+    let state: Awaited<typeof loaded>
+    try {
+      state = await loaded
+    } catch (err) {
+      loaded = null
+      throw err
+    }
+    // A fresh sequence per answer: nothing of one entry's prompt stays in the next one's context.
+    const sequence = state.context.getSequence() as { dispose(): void }
+    const session = new state.runtime.LlamaChatSession({ contextSequence: sequence, systemPrompt: prompt.system })
+    let tokens = 0
+    const started = performance.now()
+    try {
+      const answer = await session
+        .promptWithMeta(prompt.user, {
+          grammar: state.grammar,
+          maxTokens: options.maxTokens,
+          temperature: 0,
+          onToken: (t) => {
+            tokens += t.length
+          }
+        })
+        .catch((err: Error) => {
+          throw CosmicError.MODEL_FAILED(`${basename(options.modelPath)}: ${err.message}`)
+        })
+      lastGeneration = { tokens, ms: performance.now() - started }
+      return parseLocalAnswer(answer.responseText, answer.stopReason, options)
+    } finally {
+      session.dispose?.()
+      sequence.dispose()
+    }
+  }
+
+  return {
+    kind: 'local_llm',
+    model: basename(options.modelPath).slice(0, 500),
+    get lastGeneration() {
+      return lastGeneration
+    },
+    mirror: (input: MirrorInput) => generate(input.prompt),
+    narrate: (input: EvolutionInput) => generate(input.prompt),
+    async close() {
+      const current = loaded
+      loaded = null
+      if (!current) return
+      const state = await current.catch(() => null)
+      if (!state) return
+      await state.context.dispose().catch(() => {})
+      await state.model.dispose().catch(() => {})
+      await state.llama.dispose().catch(() => {})
+    }
+  }
+}
+
+/**
+ * The grammar guarantees the shape of every prefix; only a cut at max_tokens can
+ * leave it unfinished. Parsed with JSON.parse and checked here (node-llama-cpp's own
+ * check counts string lengths differently from its grammar for characters outside
+ * the BMP).
+ */
+export function parseLocalAnswer(
+  raw: string,
+  stopReason: string,
+  options: Pick<LocalOptions, 'maxTokens' | 'modelPath'>
+) {
+  let parsed: { text?: unknown; themes?: unknown }
+  try {
+    parsed = JSON.parse(raw) as typeof parsed
+  } catch {
+    if (stopReason === 'maxTokens') {
+      throw CosmicError.MODEL_FAILED(
+        `the answer of ${basename(options.modelPath)} was cut off at max_tokens (${options.maxTokens}); raise it: cosmic config set max_tokens ${options.maxTokens * 2}`
+      )
+    }
+    throw CosmicError.MODEL_FAILED(`${basename(options.modelPath)} answered something that is not JSON`)
+  }
+  if (typeof parsed.text !== 'string' || !Array.isArray(parsed.themes)) {
+    throw CosmicError.MODEL_FAILED(`${basename(options.modelPath)} answered JSON without text and themes`)
+  }
+  return { text: parsed.text, themes: parsed.themes.filter((t): t is string => typeof t === 'string') }
+}
