@@ -13,7 +13,7 @@ import {
 } from '../commands/history.js'
 import type { Dimension } from '../events/schemas.js'
 import type { PatternWindow } from '../projections/patterns.js'
-import { collect, integer, runOnHome } from './run.js'
+import { integer, runOnHome } from './run.js'
 
 const UNTIL = '--until <time>'
 const UNTIL_HELP = 'as of this time: a throwaway read model rebuilt from the log up to it (the live one stays)'
@@ -35,7 +35,11 @@ export function registerHistoryCommands(program: Program): void {
   program
     .command('timeline')
     .description('entries (with their mirrorbacks) and tension moments, newest first; --search finds words')
-    .option('--type <type>', 'reflection, tension, or an event type such as tension.shifted (repeatable)', collect, [])
+    .option(
+      '--type <type>',
+      'reflection, tension, or an event type such as tension.shifted (repeatable)',
+      (v: string, previous?: string[]) => [...(previous ?? []), v]
+    )
     .option('--tag <tag>', 'only entries with this tag')
     .addOption(dimensionOption())
     .option('--from <time>', `from this time (${TIME_HELP})`)
@@ -46,7 +50,7 @@ export function registerHistoryCommands(program: Program): void {
     .option(UNTIL, UNTIL_HELP)
     .action(
       (opts: {
-        type: string[]
+        type?: string[]
         tag?: string
         dimension?: Dimension
         from?: string
@@ -57,7 +61,7 @@ export function registerHistoryCommands(program: Program): void {
         until?: string
       }) =>
         runOnHome(timelineCommand, {
-          ...(opts.type.length ? { type: opts.type } : {}),
+          ...optional('type', opts.type),
           ...optional('tag', opts.tag),
           ...optional('dimension', opts.dimension),
           ...optional('from', opts.from),

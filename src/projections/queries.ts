@@ -289,7 +289,7 @@ export function ftsQuery(input: string): string {
     terms.push(term)
   }
   if (terms.length === 0) {
-    throw CosmicError.INVALID_INPUT(`--search "${input}" has no words to look for`)
+    throw CosmicError.INVALID_INPUT(`--search ${JSON.stringify(input)} has no words to look for`)
   }
   return terms.join(' ')
 }
@@ -382,7 +382,9 @@ function timelineEntries(db: Database, query: TimelineQuery, cursor: Cursor | nu
     } catch (err) {
       // ftsQuery quotes every term, so this is a safety net, not a path people should meet.
       if ((err as { code?: string }).code?.startsWith('SQLITE_')) {
-        throw CosmicError.INVALID_INPUT(`--search "${query.search}" cannot be searched for: ${(err as Error).message}`)
+        throw CosmicError.INVALID_INPUT(
+          `--search ${JSON.stringify(query.search)} cannot be searched for: ${(err as Error).message}`
+        )
       }
       throw err
     }
