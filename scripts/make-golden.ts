@@ -2,7 +2,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { catalog, EVENT_TYPES, type EventBody, type EventType } from '../src/events/catalog.js'
 import { keyPairFromSeed, toHex } from '../src/events/crypto.js'
-import { ENVELOPE_VERSION, encodeBlock, eventToJson, sealEvent } from '../src/events/envelope.js'
+import {
+  ENVELOPE_VERSION,
+  encodeBlock,
+  encodeRedactedBlock,
+  eventToJson,
+  REDACTED_BLOCK_VERSION,
+  redactedEvent,
+  sealEvent
+} from '../src/events/envelope.js'
 
 /**
  * Writes fixtures/golden/v<envelope>/<type>@<schema>.json: one sealed block for every
@@ -155,6 +163,28 @@ for (const type of EVENT_TYPES) {
     if (!example) throw new Error(`no legacy example for ${type}@${old.schema}: add one to LEGACY`)
     goldens.push(golden(type, old.schema, example.body))
   }
+}
+
+// The second block kind: a redacted placeholder (signed header only), as an import writes it.
+const recorded = sealEvent({ type: 'reflection.recorded', body: CURRENT['reflection.recorded'] }, POSITION, keyPair, {
+  salt: SALT
+})
+const placeholder = redactedEvent(recorded.headerBytes, recorded.sig)
+const placeholderGolden = {
+  generatedBy: 'scripts/make-golden.ts (never edit by hand)',
+  blockVersion: REDACTED_BLOCK_VERSION,
+  seed: toHex(SEED),
+  blockBytes: toHex(encodeRedactedBlock(placeholder)),
+  expected: eventToJson(placeholder)
+}
+const blocksDir = fileURLToPath(new URL('../../fixtures/golden-blocks/', import.meta.url))
+mkdirSync(blocksDir, { recursive: true })
+const placeholderFile = `${blocksDir}redacted-placeholder@${REDACTED_BLOCK_VERSION}.json`
+const placeholderText = `${JSON.stringify(placeholderGolden, null, 2)}\n`
+if (!existsSync(placeholderFile) || process.argv.includes('--force')) writeFileSync(placeholderFile, placeholderText)
+else if (readFileSync(placeholderFile, 'utf8') !== placeholderText) {
+  console.error(`refused to rewrite ${placeholderFile}: its bytes would change (use --force deliberately)`)
+  process.exitCode = 1
 }
 
 const force = process.argv.includes('--force')

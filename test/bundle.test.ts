@@ -103,6 +103,7 @@ test('export then import into a recovered home: the same events and the same rea
   t.alike(dumpReadModel(target.readModel), dumpReadModel(home.readModel), 'every projection table identical')
   const audit = await auditJournal(target.journal)
   t.ok(audit.ok, `audit of the imported home: ${JSON.stringify(audit.firstFailure)}`)
+  t.is(audit.redacted, 1, 'the placeholder is verified from its signed header and counted as redacted')
 
   // The home keeps working, and a reopened one still agrees.
   await target.close()

@@ -3,7 +3,14 @@ import { fileURLToPath } from 'node:url'
 import test from 'brittle'
 import { catalog, EVENT_TYPES } from '../src/events/catalog.js'
 import { fromHex, toHex } from '../src/events/crypto.js'
-import { decodeBlock, ENVELOPE_VERSION, encodeBlock, eventToJson, verifyEvent } from '../src/events/envelope.js'
+import {
+  decodeBlock,
+  ENVELOPE_VERSION,
+  encodeBlock,
+  encodeRedactedBlock,
+  eventToJson,
+  verifyEvent
+} from '../src/events/envelope.js'
 
 /**
  * Golden blocks are written once by scripts/make-golden.ts and kept forever: every
@@ -67,4 +74,15 @@ test('every event type and schema version of this build has a golden file', (t) 
     }
   }
   t.alike(missing, [], 'run node dist/scripts/make-golden.js to add the missing files')
+})
+
+test('the redacted placeholder block (version 2) decodes to a redacted event that verifies', (t) => {
+  const file = fileURLToPath(new URL('../../fixtures/golden-blocks/redacted-placeholder@2.json', import.meta.url))
+  const golden = JSON.parse(readFileSync(file, 'utf8')) as { blockBytes: string; expected: { author: string } }
+  const event = decodeBlock(fromHex(golden.blockBytes))
+  t.is(event.redacted, true)
+  t.is(event.body, null)
+  t.alike(eventToJson(event), golden.expected)
+  t.execution(() => verifyEvent(event, fromHex(golden.expected.author)))
+  t.is(toHex(encodeRedactedBlock(event)), golden.blockBytes, 're-encodes to the same bytes')
 })
