@@ -23,13 +23,18 @@ export interface LocalOptions {
 
 /** The slice of node-llama-cpp this engine uses (its own types stay out of the core's build). */
 interface LlamaModule {
-  getLlama(options: { gpu: false; build: 'never'; logLevel?: string; maxThreads?: number }): Promise<Llama>
+  getLlama(options: {
+    gpu: false
+    build: 'never'
+    logLevel?: string
+    logger?: (level: string, message: string) => void
+    maxThreads?: number
+  }): Promise<Llama>
   LlamaChatSession: new (options: { contextSequence: unknown; systemPrompt?: string }) => ChatSession
 }
 interface Llama {
   loadModel(options: { modelPath: string; gpuLayers: number }): Promise<Model>
   createGrammarForJsonSchema(schema: unknown): Promise<unknown>
-  dispose(): Promise<void>
 }
 interface Model {
   createContext(options: { contextSize: number; threads?: number }): Promise<Context>
@@ -51,12 +56,12 @@ interface ChatSession {
 /** The package name in a variable, so TypeScript does not require it to be installed to build the core. */
 const PACKAGE = 'node-llama-cpp'
 
-async function loadRuntime(): Promise<LlamaModule> {
+export async function loadRuntime(name = PACKAGE): Promise<LlamaModule> {
   try {
-    return (await import(PACKAGE)) as LlamaModule
+    return (await import(name)) as LlamaModule
   } catch (err) {
     throw CosmicError.MODEL_UNAVAILABLE(
-      `local_llm needs node-llama-cpp, which is not installed here (npm install node-llama-cpp): ${(err as Error).message}`
+      `local_llm needs ${name}, which is not installed here (npm install ${name}): ${(err as Error).message}`
     )
   }
 }
@@ -73,20 +78,64 @@ export async function checkModelFile(path: string): Promise<void> {
     )
   }
   if (!info.isFile()) throw CosmicError.MODEL_UNAVAILABLE(`${path} is not a file (a GGUF model file is needed)`)
-  const magic = Buffer.alloc(4)
+  const header = Buffer.alloc(24)
+  let read = 0
   try {
     const handle = await open(path, 'r')
     try {
-      await handle.read(magic, 0, 4, 0)
+      read = (await handle.read(header, 0, 24, 0)).bytesRead
     } finally {
       await handle.close()
     }
   } catch (err) {
     throw CosmicError.MODEL_UNAVAILABLE(`cannot read the model file ${path}: ${(err as Error).message}`)
   }
-  if (magic.toString('latin1') !== 'GGUF') {
+  if (read < 4 || header.subarray(0, 4).toString('latin1') !== 'GGUF') {
     throw CosmicError.MODEL_UNAVAILABLE(`${path} is not a GGUF model file (it does not start with "GGUF")`)
   }
+  // A damaged header with absurd counts makes the native loader spin instead of failing: refuse it here.
+  const version = read >= 8 ? header.readUInt32LE(4) : 0
+  const tensors = read >= 16 ? header.readBigUInt64LE(8) : -1n
+  const keys = read >= 24 ? header.readBigUInt64LE(16) : -1n
+  if (version < 2 || version > 3 || tensors < 0n || tensors > MAX_COUNT || keys < 0n || keys > MAX_COUNT) {
+    throw CosmicError.MODEL_UNAVAILABLE(
+      `${path} has a damaged GGUF header (version ${version}, ${tensors} tensors, ${keys} metadata keys)`
+    )
+  }
+}
+
+/** More tensors or metadata keys than any real model has. */
+const MAX_COUNT = 1_000_000n
+
+/** The native library's recent log lines: they go into our error messages, not onto the person's terminal. */
+const nativeLog: string[] = []
+let shared: Promise<{ runtime: LlamaModule; llama: Llama }> | null = null
+
+/**
+ * One native llama.cpp instance per process, never disposed: node-llama-cpp 3.22
+ * does not reinstall its log callback on a second instance after the first is
+ * disposed (native lines then go straight to stderr), and loading it costs ~0.5 s.
+ * Models and contexts are freed by each provider's close().
+ */
+function sharedLlama(threads: number): Promise<{ runtime: LlamaModule; llama: Llama }> {
+  shared ??= (async () => {
+    const runtime = await loadRuntime()
+    const llama = await runtime.getLlama({
+      gpu: false,
+      build: 'never',
+      logLevel: 'error',
+      logger: (_level, message) => {
+        nativeLog.push(message.trim())
+        if (nativeLog.length > 50) nativeLog.splice(0, nativeLog.length - 50)
+      },
+      maxThreads: threads
+    })
+    return { runtime, llama }
+  })().catch((err) => {
+    shared = null
+    throw err
+  })
+  return shared
 }
 
 export function defaultThreads(env: Readonly<Record<string, string | undefined>> = process.env): number {
@@ -121,33 +170,32 @@ export interface LocalProvider extends MirrorProvider {
 
 export function localProvider(options: LocalOptions): LocalProvider {
   const threads = options.threads ?? defaultThreads()
-  let loaded: Promise<{ llama: Llama; model: Model; context: Context; grammar: unknown; runtime: LlamaModule }> | null =
-    null
+  let loaded: Promise<{ model: Model; context: Context; grammar: unknown; runtime: LlamaModule }> | null = null
   let lastGeneration: GenerationStats | null = null
 
   async function load() {
     await checkModelFile(options.modelPath)
-    const runtime = await loadRuntime()
-    const llama = await runtime.getLlama({ gpu: false, build: 'never', logLevel: 'error', maxThreads: threads })
+    const { runtime, llama } = await sharedLlama(threads)
+    const logged = nativeLog.length
+    let model: Model
     try {
-      let model: Model
-      try {
-        model = await llama.loadModel({ modelPath: options.modelPath, gpuLayers: 0 })
-      } catch (err) {
+      model = await llama.loadModel({ modelPath: options.modelPath, gpuLayers: 0 })
+    } catch (err) {
+      const native = nativeLog.slice(logged).find((line) => /error|fail/i.test(line))
+      throw CosmicError.MODEL_UNAVAILABLE(
+        `${options.modelPath} could not be loaded as a model: ${(err as Error).message}${native ? ` (${native})` : ''}`
+      )
+    }
+    try {
+      const context = await model.createContext({ contextSize: options.contextSize, threads }).catch((err: Error) => {
         throw CosmicError.MODEL_UNAVAILABLE(
-          `${options.modelPath} could not be loaded as a model: ${(err as Error).message}`
-        )
-      }
-      const context = await model.createContext({ contextSize: options.contextSize, threads }).catch(async (err) => {
-        await model.dispose()
-        throw CosmicError.MODEL_UNAVAILABLE(
-          `no context of ${options.contextSize} tokens for ${basename(options.modelPath)}: ${(err as Error).message}`
+          `no context of ${options.contextSize} tokens for ${basename(options.modelPath)}: ${err.message}`
         )
       })
       const grammar = await llama.createGrammarForJsonSchema(answerSchema(options.maxTokens))
-      return { llama, model, context, grammar, runtime }
+      return { model, context, grammar, runtime }
     } catch (err) {
-      await llama.dispose().catch(() => {})
+      await model.dispose().catch(() => {})
       throw err
     }
   }
@@ -203,7 +251,6 @@ export function localProvider(options: LocalOptions): LocalProvider {
       if (!state) return
       await state.context.dispose().catch(() => {})
       await state.model.dispose().catch(() => {})
-      await state.llama.dispose().catch(() => {})
     }
   }
 }
