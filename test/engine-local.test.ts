@@ -5,8 +5,10 @@ import { writeTinyGguf } from '../scripts/make-tiny-gguf.js'
 import { silentProgress } from '../src/commands/command.js'
 import { configSet } from '../src/commands/config.js'
 import { reflect } from '../src/commands/journal.js'
+import { buildMirrorContext } from '../src/engine/context.js'
 import { mirrorEntry, noteEvolution } from '../src/engine/engine.js'
 import { checkModelFile, loadRuntime, localProvider, parseLocalAnswer } from '../src/engine/local-llm.js'
+import { mirrorPrompt } from '../src/engine/prompt.js'
 import { CosmicError } from '../src/errors.js'
 import { createHome, runCli } from './helpers/home.js'
 
@@ -103,6 +105,24 @@ test('local_llm: the provider reuses its loaded model, reports tokens, and narra
   t.is(noted.event.type, 'evolution.noted')
   t.ok(noted.summary.length > 0)
   t.is(noted.engine.kind, 'local_llm')
+})
+
+test("local_llm: the context is shrunk until the prompt, counted by the model's tokenizer, fits its window", async (t) => {
+  const { home } = await createHome(t)
+  const modelPath = await writeTinyGguf(join(await t.tmp(), 'tiny.gguf'))
+  await configSet.run(ctx(home), { pairs: [['context_tokens', '3000']] })
+  const provider = localProvider({ modelPath, contextSize: 1024, maxTokens: 200 })
+  t.teardown(() => provider.close())
+  for (let i = 0; i < 30; i++)
+    await reflect.run(ctx(home), { text: `Day ${i}: ${'work and worry and rest, '.repeat(30)}` })
+  const entry = await reflect.run(ctx(home), { text: 'Today: a long day at work.' })
+  const outcome = await mirrorEntry(home, entry.id, { provider })
+  t.ok(outcome.context.budget < 3000, `the budget shrank from 3000 to ${outcome.context.budget}`)
+  const prompt = mirrorPrompt(
+    await buildMirrorContext(home, entry.id, { tokens: outcome.context.budget, scope: 'full' })
+  )
+  const measured = await provider.measure!(prompt)
+  t.ok(measured.tokens <= measured.room, `${measured.tokens} real tokens fit in ${measured.room}`)
 })
 
 test('local_llm: a missing, invalid or broken model file is a clear MODEL_UNAVAILABLE', async (t) => {

@@ -178,6 +178,27 @@ export function cleanReflection(reflection: Reflection, who: string): Reflection
   return { text, themes }
 }
 
+/**
+ * Builds a prompt under a budget of estimated tokens; when the provider can count
+ * real tokens (a local model's tokenizer) and the prompt does not fit its window,
+ * builds it again under a budget shrunk by the measured excess.
+ */
+async function fitted<T extends { prompt: Prompt }>(
+  provider: MirrorProvider,
+  budget: number,
+  build: (tokens: number) => Promise<T>
+): Promise<T> {
+  let built = await build(budget)
+  if (!provider.measure || !Number.isFinite(budget)) return built
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const { tokens, room } = await provider.measure(built.prompt)
+    if (tokens <= room) return built
+    budget = Math.max(16, Math.floor(((budget * room) / tokens) * 0.9))
+    built = await build(budget)
+  }
+  return built
+}
+
 function disclosureOf(prompt: Prompt, sent: string[]): Disclosure {
   return { sent, contentBytes: Buffer.byteLength(prompt.user, 'utf8') }
 }
@@ -225,14 +246,18 @@ export async function mirrorEntry(home: Home, ref: string, options: EngineOption
   const gateResult = gate(settings, options, home, entry.sealed, 'mirror')
   const kind = options.provider?.kind ?? gateResult.kind
   const scope = kind === 'remote_llm' && settings.mode === 'hybrid' ? 'entry' : 'full'
-  const context = await buildMirrorContext(home, entry.id, { tokens: contextBudget(kind, settings), scope })
-  const prompt = mirrorPrompt(context)
-  const hash = promptHash(prompt)
-  const sources = contextSources(context)
-  const { result, provider, egress } = await withProvider(home, settings, gateResult, options, (p) =>
-    p.mirror({ context, prompt, disclosure: disclosureOf(prompt, sources) })
-  )
-  const clean = cleanReflection(result, `${provider.kind} (${provider.model})`)
+  const { result, provider, egress } = await withProvider(home, settings, gateResult, options, async (p) => {
+    const built = await fitted(p, contextBudget(kind, settings), async (tokens) => {
+      const context = await buildMirrorContext(home, entry.id, { tokens, scope })
+      return { context, prompt: mirrorPrompt(context) }
+    })
+    const sources = contextSources(built.context)
+    const reflection = await p.mirror({ ...built, disclosure: disclosureOf(built.prompt, sources) })
+    return { reflection, ...built, sources }
+  })
+  const { context, sources } = result
+  const hash = promptHash(result.prompt)
+  const clean = cleanReflection(result.reflection, `${provider.kind} (${provider.model})`)
   const engine: Provenance = {
     kind: provider.kind,
     model: provider.model.slice(0, 500) || provider.kind,
@@ -282,19 +307,26 @@ export async function noteEvolution(
   const settings = readSettings(home.readModel.db)
   const gateResult = gate(settings, options, home, false, 'evolution')
   const kind = options.provider?.kind ?? gateResult.kind
-  const digest = await buildEvolutionDigest(home, {
-    from: request.from,
-    to: request.to,
-    ...(request.changes ? { changes: request.changes } : {}),
-    tokens: kind === 'builtin' ? Number.POSITIVE_INFINITY : contextBudget(kind, settings),
-    includeChanges: kind !== 'remote_llm'
+  const { result, provider, egress } = await withProvider(home, settings, gateResult, options, async (p) => {
+    const initial = kind === 'builtin' ? Number.POSITIVE_INFINITY : contextBudget(kind, settings)
+    const built = await fitted(p, initial, async (tokens) => {
+      const digest = await buildEvolutionDigest(home, {
+        from: request.from,
+        to: request.to,
+        ...(request.changes ? { changes: request.changes } : {}),
+        tokens,
+        includeChanges: kind !== 'remote_llm'
+      })
+      return { digest, prompt: evolutionPrompt(digest) }
+    })
+    const reflection = await p.narrate({
+      ...built,
+      disclosure: disclosureOf(built.prompt, digestSources(built.digest))
+    })
+    return { reflection, prompt: built.prompt }
   })
-  const prompt = evolutionPrompt(digest)
-  const hash = promptHash(prompt)
-  const { result, provider, egress } = await withProvider(home, settings, gateResult, options, (p) =>
-    p.narrate({ digest, prompt, disclosure: disclosureOf(prompt, digestSources(digest)) })
-  )
-  const clean = cleanReflection(result, `${provider.kind} (${provider.model})`)
+  const hash = promptHash(result.prompt)
+  const clean = cleanReflection(result.reflection, `${provider.kind} (${provider.model})`)
   const changes = (request.changes ?? [])
     .map((c) => c.toWellFormed().trim().slice(0, 500))
     .filter(Boolean)

@@ -104,6 +104,9 @@ export async function checkModelFile(path: string): Promise<void> {
   }
 }
 
+/** Room for a chat template's tokens around the system and user messages. */
+const TEMPLATE_TOKENS = 64
+
 /** More tensors or metadata keys than any real model has. */
 const MAX_COUNT = 1_000_000n
 
@@ -159,8 +162,12 @@ export function answerSchema(maxTokens: number) {
 }
 
 export interface GenerationStats {
+  /** Tokens generated. */
   tokens: number
+  /** From the prompt to the last token. */
   ms: number
+  /** From the prompt to the first generated token: mostly reading the prompt. */
+  firstTokenMs: number
 }
 
 export interface LocalProvider extends MirrorProvider {
@@ -200,19 +207,23 @@ export function localProvider(options: LocalOptions): LocalProvider {
     }
   }
 
-  async function generate(prompt: Prompt): Promise<Reflection> {
+  async function ensureLoaded() {
     loaded ??= load()
-    let state: Awaited<typeof loaded>
     try {
-      state = await loaded
+      return await loaded
     } catch (err) {
       loaded = null
       throw err
     }
+  }
+
+  async function generate(prompt: Prompt): Promise<Reflection> {
+    const state = await ensureLoaded()
     // A fresh sequence per answer: nothing of one entry's prompt stays in the next one's context.
     const sequence = state.context.getSequence() as { dispose(): void }
     const session = new state.runtime.LlamaChatSession({ contextSequence: sequence, systemPrompt: prompt.system })
     let tokens = 0
+    let firstTokenAt = 0
     const started = performance.now()
     try {
       const answer = await session
@@ -221,13 +232,18 @@ export function localProvider(options: LocalOptions): LocalProvider {
           maxTokens: options.maxTokens,
           temperature: 0,
           onToken: (t) => {
+            if (tokens === 0) firstTokenAt = performance.now()
             tokens += t.length
           }
         })
         .catch((err: Error) => {
           throw CosmicError.MODEL_FAILED(`${basename(options.modelPath)}: ${err.message}`)
         })
-      lastGeneration = { tokens, ms: performance.now() - started }
+      lastGeneration = {
+        tokens,
+        ms: performance.now() - started,
+        firstTokenMs: firstTokenAt ? firstTokenAt - started : 0
+      }
       return parseLocalAnswer(answer.responseText, answer.stopReason, options)
     } finally {
       session.dispose?.()
@@ -240,6 +256,12 @@ export function localProvider(options: LocalOptions): LocalProvider {
     model: basename(options.modelPath).slice(0, 500),
     get lastGeneration() {
       return lastGeneration
+    },
+    async measure(prompt: Prompt) {
+      const state = await ensureLoaded()
+      // The chat template adds a few dozen tokens around the two messages.
+      const tokens = state.model.tokenize(`${prompt.system}\n${prompt.user}`).length + TEMPLATE_TOKENS
+      return { tokens, room: options.contextSize - options.maxTokens }
     },
     mirror: (input: MirrorInput) => generate(input.prompt),
     narrate: (input: EvolutionInput) => generate(input.prompt),

@@ -33,6 +33,11 @@ export interface MirrorProvider {
   readonly model: string
   mirror(input: MirrorInput): Promise<Reflection>
   narrate(input: EvolutionInput): Promise<Reflection>
+  /**
+   * A model with a window: the prompt's real token count and the room for it. The
+   * engine then shrinks the context until it fits (token estimates are only estimates).
+   */
+  measure?(prompt: Prompt): Promise<{ tokens: number; room: number }>
   /** Frees what it holds (a loaded model). Safe to call twice. */
   close(): Promise<void>
 }
