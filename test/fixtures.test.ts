@@ -14,6 +14,7 @@ import {
 } from '../src/fixtures/persona.js'
 import { buildScaledHome, ScaleGenerator } from '../src/fixtures/scale.js'
 import { auditJournal } from '../src/store/audit.js'
+import { Home } from '../src/store/home.js'
 
 const DAY = 86_400_000
 
@@ -396,4 +397,18 @@ test('buildScaledHome writes exactly n events that audit clean', { timeout: 300_
   const report = await auditJournal(home.journal)
   t.ok(report.ok, `audit: ${report.verified} verified`)
   t.alike(report.failures, [])
+})
+
+test('buildScaledHome with project: false writes the log, and the read model catches up on open', async (t) => {
+  const path = join(await t.tmp(), 'log-only')
+  const first = await buildScaledHome(path, 2000, { passphrase: 'scale passphrase', project: false })
+  t.is(first.journal.length, 2001)
+  t.is(first.readModel.position, 1, 'only identity.created is projected')
+  await first.close()
+  const home = await Home.open(path, 'scale passphrase')
+  t.teardown(() => home.close())
+  t.is(home.readModel.position, 2001, 'caught up on open')
+  let entries = 0
+  for await (const event of home.journal.events()) if (event.header.type === 'reflection.recorded') entries++
+  t.is((home.readModel.db.prepare('SELECT count(*) AS n FROM entries').get() as { n: number }).n, entries)
 })
