@@ -24,6 +24,8 @@ export interface InitOptions {
   /** Restore an identity from its seed (recovery phrase); the journal starts empty, ready for `import`. */
   seed?: Uint8Array
   kdf?: KdfStrength
+  /** When the identity was created (ms); default now. Fixtures use it to replay a persona's past year. */
+  createdAt?: number
   /** Tests only (see OpenOptions). */
   encryptAtRest?: boolean
 }
@@ -76,7 +78,13 @@ export class Home {
         encryptAtRest: options.encryptAtRest ?? true
       })
       try {
-        if (!options.seed) await home.append([{ type: 'identity.created', body: { name: options.name ?? 'me' } }])
+        if (!options.seed) {
+          const times = options.createdAt === undefined ? undefined : [options.createdAt]
+          await home.append(
+            [{ type: 'identity.created', body: { name: options.name ?? 'me' } }],
+            times ? { times } : {}
+          )
+        }
       } finally {
         await home.close()
       }
