@@ -21,7 +21,7 @@ const THEME_NAMES: { readonly [T in Theme]: string } = {
   work: 'work',
   money: 'money',
   family: 'family',
-  partner: 'love and partnership',
+  partner: 'partnership',
   friendship: 'friendship',
   health: 'health',
   body: 'your body',
@@ -71,6 +71,11 @@ function quoteOf(text: string, max = 160): string {
   const cut = clean.slice(0, max)
   const space = cut.lastIndexOf(' ')
   return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`
+}
+
+/** Lexicon words are lower-cased: give "I" back its capital when quoting them. */
+function said(words: string): string {
+  return words.replace(/\bi\b/g, 'I').replace(/\bi'/g, "I'")
 }
 
 function capitalize(s: string): string {
@@ -126,7 +131,7 @@ function feelingSentence(analysis: Analysis, mood: string | null, seed: Uint8Arr
   const parts: string[] = []
   if (felt.length > 0) {
     const top = felt.slice(0, 3)
-    const quoted = list(top.map((f) => `"${f.words}"`))
+    const quoted = list(top.map((f) => `"${said(f.words)}"`))
     const named = list(top.map((f) => f.emotion))
     parts.push(
       pick(
@@ -139,10 +144,10 @@ function feelingSentence(analysis: Analysis, mood: string | null, seed: Uint8Arr
         0
       )
     )
-    if (negated.length > 0) parts.push(`You also wrote ${list(negated.slice(0, 2).map((n) => `"${n.words}"`))}.`)
+    if (negated.length > 0) parts.push(`You also wrote ${list(negated.slice(0, 2).map((n) => `"${said(n.words)}"`))}.`)
   } else if (negated.length > 0) {
     parts.push(
-      `You wrote ${list(negated.slice(0, 2).map((n) => `"${n.words}"`))}: you named what is not there as much as what is.`
+      `You wrote ${list(negated.slice(0, 2).map((n) => `"${said(n.words)}"`))}: you named what is not there as much as what is.`
     )
   } else if (mood) {
     parts.push(`You gave your mood as "${quoteOf(mood, 60)}".`)
@@ -167,7 +172,7 @@ function quoteSentence(analysis: Analysis, seed: Uint8Array): string | null {
   })
   const quote = quoteOf(analysis.sentences[best] as string)
   if (analysis.sentences.length === 1) return `In your words: "${quote}"`
-  return pick([`One line stands out: "${quote}"`, `You wrote: "${quote}"`, `This line stays: "${quote}"`], seed, 1)
+  return pick([`One line stands out: "${quote}"`, `This line stays: "${quote}"`, `In one line: "${quote}"`], seed, 1)
 }
 
 function patternSentence(analysis: Analysis, context: MirrorContext): string | null {

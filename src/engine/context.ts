@@ -1,7 +1,7 @@
 import { CosmicError } from '../errors.js'
 import { toHex } from '../events/crypto.js'
 import type { Database } from '../projections/projection.js'
-import { findEntry, isRetracted, listProfile, listTensions } from '../projections/queries.js'
+import { entrySeqs, findEntry, isRetracted, listProfile, listTensions } from '../projections/queries.js'
 import type { Home } from '../store/home.js'
 
 /**
@@ -89,12 +89,11 @@ export function truncateToTokens(text: string, tokens: number): { text: string; 
   return { text: `${cut.trimEnd()}…`, truncated: true }
 }
 
-interface RawRecent {
-  id: string
-  time: number
-  text: string
-  mood: string | null
-  tags: string | null
+/** The log position of an entry's latest amendment: whose words the entry now shows. */
+export function latestAmendment(db: Database, id: string): number | undefined {
+  return entrySeqs(db, id)
+    .filter((s) => s.kind === 'amended')
+    .at(-1)?.seq
 }
 
 /** Finds the entry to mirror: NOT_FOUND, or CONFLICT when its words were forgotten. */
@@ -113,11 +112,7 @@ export async function buildMirrorContext(home: Home, entryId: string, options: C
   const ids = await idsBySeq(home)
   let budget = options.tokens
 
-  const amended = db
-    .prepare<[string], { seq: number }>(
-      "SELECT seq FROM entry_events WHERE entry_id = ? AND kind = 'amended' ORDER BY seq DESC LIMIT 1"
-    )
-    .get(row.id)
+  const amended = latestAmendment(db, row.id)
   const entryText = truncateToTokens(row.text, Math.max(16, budget - 16))
   const entry: ContextEntry = {
     id: row.id,
@@ -127,7 +122,7 @@ export async function buildMirrorContext(home: Home, entryId: string, options: C
     tags: row.tags,
     sealed: row.sealed,
     truncated: entryText.truncated,
-    sources: amended ? [row.id, await ids(amended.seq)] : [row.id]
+    sources: amended === undefined ? [row.id] : [row.id, await ids(amended)]
   }
   budget -= estimateTokens(entry.text) + estimateTokens(`${entry.mood ?? ''} ${entry.tags.join(' ')}`)
 
@@ -172,29 +167,26 @@ export async function buildMirrorContext(home: Home, entryId: string, options: C
       budget -= cost
     }
 
-    const rows = db
-      .prepare<[string, number], RawRecent>(
-        `SELECT e.id, e.time, e.text, e.mood,
-           (SELECT group_concat(tag, ' ') FROM (SELECT tag FROM entry_tags t WHERE t.entry_id = e.id ORDER BY tag)) AS tags
-         FROM entries e WHERE e.sealed = 0 AND e.id != ? ORDER BY e.time DESC, e.seq DESC LIMIT ?`
+    // Ids only from the table; each entry through the shared query, so this reads what the timeline reads.
+    const recentIds = db
+      .prepare<[string, number], { id: string }>(
+        'SELECT id FROM entries WHERE sealed = 0 AND id != ? ORDER BY time DESC, seq DESC LIMIT ?'
       )
       .all(row.id, options.recent ?? DEFAULT_RECENT)
-    const latestAmendment = db.prepare<[string], { seq: number }>(
-      "SELECT seq FROM entry_events WHERE entry_id = ? AND kind = 'amended' ORDER BY seq DESC LIMIT 1"
-    )
-    for (const r of rows) {
+    for (const { id } of recentIds) {
       if (budget < 24) break
+      const r = findEntry(db, id)
+      if (!r || r.sealed) continue
       const cut = truncateToTokens(r.text, Math.min(budget - 8, Math.ceil(RECENT_ENTRY_CHARS / 3)))
-      const tags = r.tags ? r.tags.split(' ') : []
-      const cost = estimateTokens(cut.text) + estimateTokens(`${r.mood ?? ''} ${tags.join(' ')}`) + 8
+      const cost = estimateTokens(cut.text) + estimateTokens(`${r.mood ?? ''} ${r.tags.join(' ')}`) + 8
       if (cost > budget) break
-      const amendedSeq = latestAmendment.get(r.id)?.seq
+      const amendedSeq = latestAmendment(db, r.id)
       recent.push({
         id: r.id,
-        time: r.time,
+        time: r.amendedTime ?? r.time,
         text: cut.text,
         mood: r.mood,
-        tags,
+        tags: r.tags,
         sealed: false,
         truncated: cut.truncated,
         sources: amendedSeq === undefined ? [r.id] : [r.id, await ids(amendedSeq)]

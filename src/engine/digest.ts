@@ -1,7 +1,7 @@
 import { CosmicError } from '../errors.js'
 import { toHex } from '../events/crypto.js'
 import type { Home } from '../store/home.js'
-import { estimateTokens, RECENT_ENTRY_CHARS, truncateToTokens } from './context.js'
+import { estimateTokens, latestAmendment, RECENT_ENTRY_CHARS, truncateToTokens } from './context.js'
 import { day, EVOLUTION_SYSTEM, type Prompt } from './prompt.js'
 
 /**
@@ -76,9 +76,6 @@ export async function buildEvolutionDigest(home: Home, options: DigestOptions): 
       'SELECT id, time, text, mood FROM entries WHERE sealed = 0 AND time >= ? AND time <= ? ORDER BY time, seq'
     )
     .all(from, to)
-  const amendment = db.prepare<[string], { seq: number }>(
-    "SELECT seq FROM entry_events WHERE entry_id = ? AND kind = 'amended' ORDER BY seq DESC LIMIT 1"
-  )
   let budget = options.tokens
   const entries: DigestEntry[] = []
   // With a budget, spread it: the newest entries matter as much as the oldest, so take an even share each.
@@ -92,7 +89,7 @@ export async function buildEvolutionDigest(home: Home, options: DigestOptions): 
       : { text: r.text }
     const cost = estimateTokens(cut.text) + 8
     if (cost > budget) break
-    const amendedSeq = amendment.get(r.id)?.seq
+    const amendedSeq = latestAmendment(db, r.id)
     entries.push({
       id: r.id,
       time: r.time,

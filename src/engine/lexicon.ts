@@ -103,6 +103,7 @@ export const EMOTION_WORDS: { readonly [E in Emotion]: readonly string[] } = {
     'blissful',
     'bliss',
     'lovely',
+    'nice',
     'wonderful',
     'uplifted',
     'light-hearted',
@@ -212,6 +213,9 @@ export const EMOTION_WORDS: { readonly [E in Emotion]: readonly string[] } = {
     'cannot relax',
     "can't relax",
     'overthinking',
+    'mind racing',
+    'racing thoughts',
+    'mind kept racing',
     'ruminating'
   ],
   shame: [
@@ -449,7 +453,13 @@ export const EMOTION_WORDS: { readonly [E in Emotion]: readonly string[] } = {
     'miss them',
     'missing her',
     'missing him',
-    'missing them'
+    'missing them',
+    'i miss',
+    'i missed',
+    'miss you',
+    'missing you',
+    'miss my',
+    'missing my'
   ],
   excitement: [
     'excited',
@@ -825,7 +835,8 @@ export const THEME_WORDS: { readonly [T in Theme]: readonly string[] } = {
     'rushing',
     'schedule',
     'calendar',
-    'late',
+    'late again',
+    'too late',
     'waiting',
     'wasted time',
     'no time',
@@ -949,7 +960,9 @@ export const THEME_WORDS: { readonly [T in Theme]: readonly string[] } = {
     'planning',
     'perfectionism',
     'perfectionist',
-    'let go'
+    'let go',
+    'let it go',
+    'letting go'
   ],
   boundaries: [
     'boundary',
