@@ -205,17 +205,27 @@ export async function buildMirrorContext(home: Home, entryId: string, options: C
   }
 }
 
-/** Event ids by seq, read from the journal's signed headers (cached per context). */
-async function idsBySeq(home: Home): Promise<(seq: number) => Promise<string>> {
-  const cache = new Map<number, string>()
+/** Ids by seq, per open home: a seq's id never changes (retraction keeps the signed header), so they can be kept. */
+const idCache = new WeakMap<Home, Map<number, string>>()
+const ID_CACHE_SIZE = 4096
+
+/** Event ids by seq, read from the journal's signed headers. */
+export async function idsBySeq(home: Home): Promise<(seq: number) => Promise<string>> {
+  let cache = idCache.get(home)
+  if (!cache) {
+    cache = new Map()
+    idCache.set(home, cache)
+  }
+  const known = cache
   return async (seq) => {
-    const known = cache.get(seq)
-    if (known) return known
+    const id = known.get(seq)
+    if (id) return id
     const event = await home.journal.getBlock(seq)
     if (!event) throw CosmicError.INTERNAL(`no event at seq ${seq}`)
-    const id = toHex(event.id)
-    cache.set(seq, id)
-    return id
+    const hex = toHex(event.id)
+    if (known.size >= ID_CACHE_SIZE) known.delete(known.keys().next().value as number)
+    known.set(seq, hex)
+    return hex
   }
 }
 

@@ -1,7 +1,6 @@
 import { CosmicError } from '../errors.js'
-import { toHex } from '../events/crypto.js'
 import type { Home } from '../store/home.js'
-import { estimateTokens, latestAmendment, RECENT_ENTRY_CHARS, truncateToTokens } from './context.js'
+import { estimateTokens, idsBySeq, latestAmendment, RECENT_ENTRY_CHARS, truncateToTokens } from './context.js'
 import { day, EVOLUTION_SYSTEM, type Prompt } from './prompt.js'
 
 /**
@@ -59,11 +58,7 @@ export async function buildEvolutionDigest(home: Home, options: DigestOptions): 
     throw CosmicError.INVALID_INPUT('an evolution window needs 0 <= from <= to (ms since the epoch)')
   }
   const db = home.readModel.db
-  const idOf = async (seq: number) => {
-    const event = await home.journal.getBlock(seq)
-    if (!event) throw CosmicError.INTERNAL(`no event at seq ${seq}`)
-    return toHex(event.id)
-  }
+  const idOf = await idsBySeq(home)
 
   const counts = db
     .prepare<[number, number], { n: number; sealed: number | null }>(
