@@ -76,7 +76,8 @@ const CURRENT: { readonly [T in EventType]: EventBody<T> } = {
     from: TIME - 30 * 86_400_000,
     to: TIME,
     summary: 'A month of listening more.',
-    changes: ['more walks', 'fewer arguments']
+    changes: ['more walks', 'fewer arguments'],
+    engine: { kind: 'builtin', model: 'rules-v1', promptHash: 'cd'.repeat(32) }
   },
   'consent.granted': { audience: 'sphere:family', scope: ['reflection.recorded'], until: TIME + 86_400_000 },
   'consent.revoked': { ref: ENTRY_ID },
@@ -123,7 +124,17 @@ const LEGACY: readonly { readonly type: EventType; readonly schema: number; read
       intensity: 7
     }
   },
-  { type: 'config.changed', schema: 1, body: { mode: 'hybrid', engine: 'local_llm', sync: true } }
+  { type: 'config.changed', schema: 1, body: { mode: 'hybrid', engine: 'local_llm', sync: true } },
+  {
+    type: 'evolution.noted',
+    schema: 1,
+    body: {
+      from: TIME - 30 * 86_400_000,
+      to: TIME,
+      summary: 'A month of listening more.',
+      changes: ['more walks', 'fewer arguments']
+    }
+  }
 ]
 
 interface Golden {

@@ -134,8 +134,10 @@ test('the canonical bytes follow the documented rules', (t) => {
   t.is(toHex(encodeBody('consent.revoked', { ref: REF })), REF)
   // integers are varints: 2^32 takes the 0xff prefix and 8 bytes
   const evolution = { from: 252, to: 2 ** 32, summary: 's', changes: [] }
-  t.is(toHex(encodeBody('evolution.noted', evolution)), 'fc' + 'ff0000000001000000' + '0173' + '00')
-  t.is(toHex(encodeBody('evolution.noted', { ...evolution, from: 253 })).slice(0, 6), 'fdfd00', '253 takes 0xfd')
+  t.is(toHex(encodeBody('evolution.noted', evolution, 1)), 'fc' + 'ff0000000001000000' + '0173' + '00')
+  t.is(toHex(encodeBody('evolution.noted', { ...evolution, from: 253 }, 1)).slice(0, 6), 'fdfd00', '253 takes 0xfd')
+  // schema 2 adds an optional field, so a presence bitfield comes first
+  t.is(toHex(encodeBody('evolution.noted', evolution)), '00' + 'fc' + 'ff0000000001000000' + '0173' + '00')
 })
 
 test('invalid bodies are rejected with INVALID_BODY naming the field', (t) => {

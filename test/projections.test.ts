@@ -426,6 +426,9 @@ test('evolution: nodes, edges, tensions and themes between two times', async (t)
   const back = await evolutionCommand.run(ctx, { from: START + 11 * DAY, note: true })
   t.is(back.tensions.find((x) => x.id === 'b')?.change, 'returned', 'a resolved tension that shifts again returned')
   t.ok(back.noted && back.noted.type === 'evolution.noted', '--note records evolution.noted')
+  const noted = back.noted?.body as { engine?: { kind: string }; summary: string } | undefined
+  t.is(noted?.engine?.kind, 'builtin', 'the note says which engine wrote it (the built-in one by default)')
+  t.is(noted?.summary, back.narrative, 'the narrative printed is the one recorded')
   t.is(await codeOf(evolutionCommand.run(ctx, { from: START + DAY, to: START })), 'INVALID_INPUT')
 })
 

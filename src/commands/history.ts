@@ -1,3 +1,4 @@
+import { noteEvolution } from '../engine/engine.js'
 import { CosmicError } from '../errors.js'
 import { type EventJson, eventToJson } from '../events/envelope.js'
 import type { Dimension } from '../events/schemas.js'
@@ -456,6 +457,8 @@ export const patternsCommand = defineCommand<
 export interface EvolutionOutput extends Evolution {
   /** The evolution.noted event, with --note. */
   noted: EventJson | null
+  /** The engine's narrative, with --note. */
+  narrative: string | null
 }
 
 export const evolutionCommand = defineCommand<{ from: TimeInput; to?: TimeInput; note?: boolean }, EvolutionOutput>({
@@ -470,21 +473,18 @@ export const evolutionCommand = defineCommand<{ from: TimeInput; to?: TimeInput;
     )
     const evolution = diffSnapshots({ ...states[0], at: from }, { ...states[1], at: to ?? null })
     let noted: EventJson | null = null
+    let narrative: string | null = null
     if (input.note) {
-      const [event] = await ctx.home.append([
-        {
-          type: 'evolution.noted',
-          body: {
-            from,
-            to: to ?? ctx.home.journal.lastTime,
-            summary: evolution.summary.join('\n'),
-            changes: evolution.summary.slice(0, 1000).map((s) => s.slice(0, 500))
-          }
-        }
-      ])
-      noted = eventToJson(event!)
+      // The mirror engine of the person's choice writes the narrative (a remote one only with consent).
+      const outcome = await noteEvolution(ctx.home, {
+        from,
+        to: to ?? ctx.home.journal.lastTime,
+        changes: evolution.summary
+      })
+      noted = outcome.event
+      narrative = outcome.summary
     }
-    return { ...evolution, noted }
+    return { ...evolution, noted, narrative }
   },
   render(e) {
     const lines = [
@@ -496,7 +496,7 @@ export const evolutionCommand = defineCommand<{ from: TimeInput; to?: TimeInput;
         `  graph: +${e.graph.edgesAdded.length} / -${e.graph.edgesRemoved.length} links, ${e.graph.edgesChanged.length} changed weight`
       )
     }
-    if (e.noted) lines.push(`Noted in the journal (seq ${e.noted.seq}).`)
+    if (e.noted) lines.push('', e.narrative ?? '', `Noted in the journal (seq ${e.noted.seq}).`)
     return lines.join('\n')
   }
 })

@@ -332,7 +332,16 @@ export async function noteEvolution(
     .filter(Boolean)
     .slice(0, 1000)
   const [event] = await home.append([
-    { type: 'evolution.noted', body: { from: request.from, to: request.to, summary: clean.text, changes } }
+    {
+      type: 'evolution.noted',
+      body: {
+        from: request.from,
+        to: request.to,
+        summary: clean.text,
+        changes,
+        engine: { kind: provider.kind, model: provider.model, promptHash: hash }
+      }
+    }
   ])
   return {
     event: eventToJson(event!),
