@@ -51,6 +51,7 @@ export class Home {
   readonly journal: Journal
   readonly readModel: ReadModel
   private closed = false
+  private readonly listeners = new Set<(events: readonly SignedEvent[]) => void>()
 
   private constructor(path: string, keys: VaultKeys, store: Corestore, journal: Journal, readModel: ReadModel) {
     this.path = path
@@ -161,7 +162,14 @@ export class Home {
     // If the read model is behind (a crash after an earlier append), catch up first.
     if (this.readModel.position < (events[0]?.header.seq ?? 0)) await this.readModel.catchUp(this.journal)
     else this.readModel.apply(events.map(projected))
+    for (const listener of this.listeners) listener(events)
     return events
+  }
+
+  /** Calls `listener` after every append lands in the log and the read model (live views: SSE). Returns an unsubscribe. */
+  onAppend(listener: (events: readonly SignedEvent[]) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
   }
 
   /**
