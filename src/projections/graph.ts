@@ -1,28 +1,47 @@
 import type { Facet } from '../events/profile.js'
 import type { Dimension } from '../events/schemas.js'
-import type { Database, ProjectedEvent, Projection } from './projection.js'
+import { entryRowLookup } from './entry-rows.js'
+import type { BatchFold, Database, ProjectedEvent, Projection } from './projection.js'
 
 /**
  * The identity graph. Nodes are the self, profile facets (values, skills, interests,
  * projects, seeking, people, emotions, body facets), themes (tags), tensions, their
  * domains and the three dimensions; edges are weighted and time-stamped.
  *
- * Every node and edge is made of contributions keyed by their origin: an entry id, a
- * profile facet or a tension (`graph_node_refs`, `graph_edge_refs`; `graph_origins`
- * lists what each origin contributed). `graph_nodes` and `graph_edges` hold the sums
- * (weight, how many origins, first and last time), kept in step on every change so a
- * query reads a few hundred rows, not every contribution. Retracting an entry or
- * removing a facet takes exactly its origin's contributions back out, so forgotten
- * and removed things stop counting. Weights are stored in millionths, as integers:
- * sums that go up and down stay exact, and a rebuild gives the same rows as
- * incremental application, bit for bit.
+ * `graph_nodes` and `graph_edges` hold the sums a query reads: weight, how many origins
+ * make it (`count`), the first and last time of them. Two kinds of origin feed them:
+ *
+ * - An entry (its tags, mood and dimension, each contributing weight 1 at the entry's
+ *   time) is one compact row of `graph_entries`, keyed by its seq; everything the entry
+ *   adds follows from that row, so retraction takes exactly that back out.
+ * - A profile facet or a tension has per-origin contributions (`graph_node_refs`,
+ *   `graph_edge_refs`; `graph_origins` lists what each origin contributed), since a
+ *   facet set again or a shifted tension replaces its weight.
+ *
+ * During a batch the sums are added up in memory per node and edge and written once
+ * each at its end (the hot aggregates stay in the page cache). Taking a contribution
+ * out subtracts exactly, drops what no origin makes any more, and recomputes the first
+ * and last time from what remains (the entries' rows and the refs). Weights are stored
+ * in millionths, as integers: sums that go up and down stay exact, and a rebuild gives
+ * the same rows as incremental application, bit for bit, whatever the batches.
  */
 export const graphProjection: Projection = {
   name: 'graph',
-  version: 2,
-  tables: ['graph_labels', 'graph_origins', 'graph_node_refs', 'graph_edge_refs', 'graph_nodes', 'graph_edges'],
+  version: 3,
+  tables: [
+    'graph_labels',
+    'graph_entries',
+    'graph_origins',
+    'graph_node_refs',
+    'graph_edge_refs',
+    'graph_nodes',
+    'graph_edges'
+  ],
   schema: `
     CREATE TABLE graph_labels (node TEXT PRIMARY KEY, label TEXT NOT NULL, status TEXT, seq INTEGER NOT NULL);
+    CREATE TABLE graph_entries (
+      seq INTEGER PRIMARY KEY, id TEXT NOT NULL, time INTEGER NOT NULL, themes TEXT NOT NULL, mood TEXT, dimension TEXT
+    );
     CREATE TABLE graph_origins (origin TEXT PRIMARY KEY, refs TEXT NOT NULL) WITHOUT ROWID;
     CREATE TABLE graph_node_refs (
       node TEXT NOT NULL, origin TEXT NOT NULL, weight INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
@@ -42,7 +61,7 @@ export const graphProjection: Projection = {
       PRIMARY KEY (source, target, kind)
     ) WITHOUT ROWID;
   `,
-  bind(db: Database) {
+  bind(db: Database): BatchFold {
     const setLabel = db.prepare(
       `INSERT INTO graph_labels (node, label, status, seq) VALUES (?, ?, ?, ?)
        ON CONFLICT (node) DO UPDATE SET label = excluded.label, status = excluded.status, seq = excluded.seq
@@ -54,12 +73,20 @@ export const graphProjection: Projection = {
       put: db.prepare('INSERT OR REPLACE INTO graph_origins (origin, refs) VALUES (?, ?)'),
       drop: db.prepare('DELETE FROM graph_origins WHERE origin = ?')
     }
-    const nodes = ledger(db, 'graph_node_refs', 'graph_nodes', ['node'])
-    const edges = ledger(db, 'graph_edge_refs', 'graph_edges', ['source', 'target', 'kind'])
+    const insertEntry = db.prepare(
+      'INSERT INTO graph_entries (seq, id, time, themes, mood, dimension) VALUES (?, ?, ?, ?, ?, ?)'
+    )
+    const deleteEntry = db.prepare('DELETE FROM graph_entries WHERE seq = ?')
+    const findEntry = entryRowLookup<EntryRow>(db, 'graph_entries', 'seq, id, time, themes, mood, dimension')
+    const sums = new Sums(db)
+    const nodes = ledger(db, 'graph_node_refs', ['node'], (k) => sums.node(k[0] as string))
+    const edges = ledger(db, 'graph_edge_refs', ['source', 'target', 'kind'], (k) =>
+      sums.edge(k[0] as string, k[1] as string, k[2] as EdgeKind)
+    )
 
     /**
-     * Makes `origin` contribute exactly `c` as of `time`: what it said before and no
-     * longer says is taken out, what it says again keeps its first time.
+     * Makes `origin` (a facet or a tension) contribute exactly `c` as of `time`: what it
+     * said before and no longer says is taken out, what it says again keeps its first time.
      */
     const contribute = (origin: string, c: Contribution, time: number) => {
       const before = origins.get.get(origin)
@@ -78,7 +105,7 @@ export const graphProjection: Projection = {
     }
     const forget = (origin: string) => contribute(origin, new Contribution(), 0)
 
-    return (event: ProjectedEvent) => {
+    const step = (event: ProjectedEvent) => {
       if (event.redacted) return
       switch (event.type) {
         case 'identity.created':
@@ -87,33 +114,23 @@ export const graphProjection: Projection = {
           return
         case 'reflection.recorded': {
           const b = event.body
-          const c = new Contribution()
-          const themes = [...new Set(b.tags)].sort().map(themeNode)
-          const mood = b.mood ? emotionNode(b.mood) : null
-          const dimension = b.dimension ? dimensionNode(b.dimension) : null
-          for (const theme of themes) {
-            c.node(theme, 1)
-            c.edge(SELF, theme, 'mentions', 1)
-          }
-          for (let i = 0; i < themes.length; i++) {
-            for (let j = i + 1; j < themes.length; j++) c.edge(themes[i]!, themes[j]!, 'co-occurs', 1)
-          }
-          if (mood) {
-            c.node(mood, 1)
-            c.edge(SELF, mood, 'felt', 1)
-            for (const theme of themes) c.edge(theme, mood, 'felt-with', 1)
-          }
-          if (dimension && (themes.length > 0 || mood)) {
-            c.node(dimension, 1)
-            for (const theme of themes) c.edge(theme, dimension, 'in-dimension', 1)
-            if (mood) c.edge(mood, dimension, 'in-dimension', 1)
-          }
-          contribute(event.id, c, event.time)
+          const themes = b.tags.length > 1 ? [...new Set(b.tags)].sort() : b.tags
+          const mood = b.mood ? b.mood.trim().toLowerCase() : null
+          if (themes.length === 0 && mood === null) return // it adds nothing to the graph
+          const dimension = b.dimension ?? null
+          insertEntry.run(event.seq, event.id, event.time, themes.join(' '), mood, dimension)
+          entryContribution(themes, mood, dimension, sums.add(MICRO, 1, event.time, event.time, false))
           return
         }
-        case 'reflection.retracted':
-          forget(event.body.ref)
+        case 'reflection.retracted': {
+          const row = findEntry(event.body)
+          if (row) {
+            deleteEntry.run(row.seq)
+            const themes = row.themes ? row.themes.split(' ') : []
+            entryContribution(themes, row.mood, row.dimension, sums.add(-MICRO, -1, null, null, true))
+          }
           return
+        }
         case 'profile.set': {
           const b = event.body
           const id = facetNode(b.facet, b.key)
@@ -155,10 +172,276 @@ export const graphProjection: Projection = {
           return
       }
     }
+    return { step, flush: () => sums.flush(), discard: () => sums.discard() }
   }
 }
 
-/** What one origin says: its nodes and edges with their weights, at one time. */
+interface EntryRow {
+  seq: number
+  id: string
+  time: number
+  themes: string
+  mood: string | null
+  dimension: string | null
+}
+
+/** One weight, in millionths. */
+const MICRO = 1_000_000
+
+/**
+ * What an entry adds to the graph, as calls of `to` (a node, or an edge's source, target
+ * and kind): its themes (sorted, without repeats), its mood (lower-cased) and its
+ * dimension (only when it has a theme or a mood). Each weighs 1 at the entry's time.
+ */
+function entryContribution(
+  themes: readonly string[],
+  mood: string | null,
+  dimension: string | null,
+  to: (source: string, target?: string, kind?: EdgeKind) => void
+): void {
+  const themeIds = themes.map(themeNode)
+  const moodId = mood === null ? null : `emotion:${mood}`
+  const dimensionId = dimension && (themeIds.length > 0 || moodId) ? `dimension:${dimension}` : null
+  for (let i = 0; i < themeIds.length; i++) {
+    const theme = themeIds[i] as string
+    to(theme)
+    to(SELF, theme, 'mentions')
+    // Co-occurrence is undirected: stored once, in a canonical order (themes are sorted).
+    for (let j = i + 1; j < themeIds.length; j++) to(theme, themeIds[j] as string, 'co-occurs')
+    if (moodId) to(theme, moodId, 'felt-with')
+    if (dimensionId) to(theme, dimensionId, 'in-dimension')
+  }
+  if (moodId) {
+    to(moodId)
+    to(SELF, moodId, 'felt')
+    if (dimensionId) to(moodId, dimensionId, 'in-dimension')
+  }
+  if (dimensionId) to(dimensionId)
+}
+
+interface Delta {
+  weight: number
+  count: number
+  /** Earliest and latest time added (null: none added). */
+  first: number | null
+  last: number | null
+  /** Something was taken out: first and last are recomputed from what remains. */
+  retime: boolean
+}
+
+interface EdgeDelta extends Delta {
+  source: string
+  target: string
+  kind: EdgeKind
+}
+
+/**
+ * The sums (`graph_nodes`, `graph_edges`), changed in memory during a batch and
+ * written at its end: one upsert per node or edge touched, however many events did.
+ */
+class Sums {
+  private readonly nodes = new Map<string, Delta>()
+  private readonly edges = new Map<string, EdgeDelta>()
+  private readonly upsertNode
+  private readonly upsertEdge
+  private readonly nodeCount
+  private readonly edgeCount
+  private readonly dropNode
+  private readonly dropEdge
+  private readonly timeNode
+  private readonly timeEdge
+  private readonly nodeRefTimes
+  private readonly edgeRefTimes
+  private readonly entryTimes = new Map<
+    string,
+    { first: { get(...p: unknown[]): unknown }; last: { get(...p: unknown[]): unknown } }
+  >()
+
+  constructor(private readonly db: Database) {
+    const merge = `weight = weight + excluded.weight, count = count + excluded.count,
+      first = min(first, excluded.first), last = max(last, excluded.last)`
+    this.upsertNode = db.prepare(
+      `INSERT INTO graph_nodes (node, weight, count, first, last) VALUES (?, ?, ?, ?, ?) ON CONFLICT (node) DO UPDATE SET ${merge}`
+    )
+    this.upsertEdge = db.prepare(
+      `INSERT INTO graph_edges (source, target, kind, weight, count, first, last) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (source, target, kind) DO UPDATE SET ${merge}`
+    )
+    this.nodeCount = db.prepare<[string], { count: number }>('SELECT count FROM graph_nodes WHERE node = ?')
+    this.edgeCount = db.prepare<[string, string, string], { count: number }>(
+      'SELECT count FROM graph_edges WHERE source = ? AND target = ? AND kind = ?'
+    )
+    this.dropNode = db.prepare('DELETE FROM graph_nodes WHERE node = ?')
+    this.dropEdge = db.prepare('DELETE FROM graph_edges WHERE source = ? AND target = ? AND kind = ?')
+    this.timeNode = db.prepare('UPDATE graph_nodes SET first = ?, last = ? WHERE node = ?')
+    this.timeEdge = db.prepare(
+      'UPDATE graph_edges SET first = ?, last = ? WHERE source = ? AND target = ? AND kind = ?'
+    )
+    this.nodeRefTimes = db.prepare<[string], Bounds>(
+      'SELECT min(first) AS first, max(last) AS last FROM graph_node_refs WHERE node = ?'
+    )
+    this.edgeRefTimes = db.prepare<[string, string, string], Bounds>(
+      'SELECT min(first) AS first, max(last) AS last FROM graph_edge_refs WHERE source = ? AND target = ? AND kind = ?'
+    )
+  }
+
+  node(id: string): Delta {
+    let d = this.nodes.get(id)
+    if (!d) {
+      d = { weight: 0, count: 0, first: null, last: null, retime: false }
+      this.nodes.set(id, d)
+    }
+    return d
+  }
+
+  edge(source: string, target: string, kind: EdgeKind): Delta {
+    // The source's length makes the key unambiguous whatever characters the ids hold.
+    const key = `${source.length}:${source}${target}\t${kind}`
+    let d = this.edges.get(key)
+    if (!d) {
+      d = { source, target, kind, weight: 0, count: 0, first: null, last: null, retime: false }
+      this.edges.set(key, d)
+    }
+    return d
+  }
+
+  /** A callback for entryContribution that adds the same change to every node and edge it names. */
+  add(weight: number, count: number, first: number | null, last: number | null, retime: boolean) {
+    return (source: string, target?: string, kind?: EdgeKind) => {
+      const d = target === undefined ? this.node(source) : this.edge(source, target, kind as EdgeKind)
+      change(d, weight, count, first, last, retime)
+    }
+  }
+
+  flush(): void {
+    for (const [id, d] of this.nodes) {
+      if (d.count !== 0 || d.weight !== 0 || d.first !== null || d.last !== null) {
+        this.upsertNode.run(id, d.weight, d.count, d.first ?? NO_FIRST, d.last ?? NO_LAST)
+      }
+    }
+    for (const d of this.edges.values()) {
+      if (d.count !== 0 || d.weight !== 0 || d.first !== null || d.last !== null) {
+        this.upsertEdge.run(d.source, d.target, d.kind, d.weight, d.count, d.first ?? NO_FIRST, d.last ?? NO_LAST)
+      }
+    }
+    for (const [id, d] of this.nodes) {
+      if (!d.retime) continue
+      const row = this.nodeCount.get(id)
+      if (!row) continue
+      if (row.count <= 0) this.dropNode.run(id)
+      else {
+        const t = this.bounds(this.nodeRefTimes.get(id), nodeCondition(id))
+        this.timeNode.run(t.first, t.last, id)
+      }
+    }
+    for (const d of this.edges.values()) {
+      if (!d.retime) continue
+      const row = this.edgeCount.get(d.source, d.target, d.kind)
+      if (!row) continue
+      if (row.count <= 0) this.dropEdge.run(d.source, d.target, d.kind)
+      else {
+        const refs = this.edgeRefTimes.get(d.source, d.target, d.kind)
+        const t = this.bounds(refs, edgeCondition(d.source, d.target, d.kind))
+        this.timeEdge.run(t.first, t.last, d.source, d.target, d.kind)
+      }
+    }
+    this.discard()
+  }
+
+  discard(): void {
+    this.nodes.clear()
+    this.edges.clear()
+  }
+
+  /** The earliest and latest time over the refs and the entries that still make a node or edge. */
+  private bounds(refs: Bounds | undefined, condition: Condition | null): { first: number; last: number } {
+    let first = refs?.first ?? null
+    let last = refs?.last ?? null
+    if (condition) {
+      const statements = this.entryStatements(condition.sql)
+      const earliest = statements.first.get(...condition.params) as { time: number } | undefined
+      const latest = statements.last.get(...condition.params) as { time: number } | undefined
+      if (earliest) first = first === null ? earliest.time : Math.min(first, earliest.time)
+      if (latest) last = last === null ? latest.time : Math.max(last, latest.time)
+    }
+    if (first === null || last === null) throw new Error('graph: a node or edge with origins but no times')
+    return { first, last }
+  }
+
+  /** Entries in log order, which is time order: the first match is the earliest, the last the latest. */
+  private entryStatements(sql: string) {
+    let s = this.entryTimes.get(sql)
+    if (!s) {
+      s = {
+        first: this.db.prepare(`SELECT time FROM graph_entries WHERE ${sql} ORDER BY seq LIMIT 1`),
+        last: this.db.prepare(`SELECT time FROM graph_entries WHERE ${sql} ORDER BY seq DESC LIMIT 1`)
+      }
+      this.entryTimes.set(sql, s)
+    }
+    return s
+  }
+}
+
+/**
+ * Stand-ins for "no time added" in an upsert (min and max leave the stored times as they
+ * are; NOT NULL is checked before the conflict is). They never stay in a row: only a
+ * change to an existing node or edge lacks a time, and a removal is recomputed.
+ */
+const NO_FIRST = Number.MAX_SAFE_INTEGER
+const NO_LAST = -1
+
+interface Bounds {
+  first: number | null
+  last: number | null
+}
+
+function change(d: Delta, weight: number, count: number, first: number | null, last: number | null, retime: boolean) {
+  d.weight += weight
+  d.count += count
+  if (first !== null && (d.first === null || first < d.first)) d.first = first
+  if (last !== null && (d.last === null || last > d.last)) d.last = last
+  if (retime) d.retime = true
+}
+
+/** Which entries (rows of graph_entries) make a node or an edge, as SQL: null when no entry can. */
+interface Condition {
+  sql: string
+  params: string[]
+}
+
+const HAS_THEME = "instr(' ' || themes || ' ', ?) > 0"
+
+function part(id: string): { sql: string; param: string } | null {
+  if (id.startsWith('theme:')) return { sql: HAS_THEME, param: ` ${id.slice('theme:'.length)} ` }
+  if (id.startsWith('emotion:')) return { sql: 'mood = ?', param: id.slice('emotion:'.length) }
+  if (id.startsWith('dimension:')) return { sql: 'dimension = ?', param: id.slice('dimension:'.length) }
+  return null
+}
+
+function nodeCondition(id: string): Condition | null {
+  const p = part(id)
+  return p && { sql: p.sql, params: [p.param] }
+}
+
+function edgeCondition(source: string, target: string, kind: EdgeKind): Condition | null {
+  switch (kind) {
+    case 'mentions':
+    case 'felt':
+      return source === SELF ? nodeCondition(target) : null
+    case 'co-occurs':
+    case 'felt-with':
+    case 'in-dimension': {
+      const a = part(source)
+      const b = part(target)
+      if (!a || !b || source.startsWith('dimension:')) return null
+      return { sql: `${a.sql} AND ${b.sql}`, params: [a.param, b.param] }
+    }
+    default:
+      return null
+  }
+}
+
+/** What a facet or a tension says: its nodes and edges with their weights, at one time. */
 class Contribution {
   readonly nodes = new Map<string, number>()
   readonly edges = new Map<string, [string, string, EdgeKind, number]>()
@@ -166,9 +449,7 @@ class Contribution {
     this.nodes.set(id, weight)
   }
   edge(a: string, b: string, kind: EdgeKind, weight: number): void {
-    // Co-occurrence is undirected: stored once, in a canonical order.
-    const [source, target] = kind === 'co-occurs' && b < a ? [b, a] : [a, b]
-    this.edges.set(`${source}\t${target}\t${kind}`, [source, target, kind, weight])
+    this.edges.set(`${a}\t${b}\t${kind}`, [a, b, kind, weight])
   }
 }
 
@@ -190,14 +471,14 @@ function tensionDomain(refs: string | undefined): string | null {
 
 /** Weights in millionths: integers add and subtract exactly. */
 function micro(weight: number): number {
-  return Math.round(weight * 1_000_000)
+  return Math.round(weight * MICRO)
 }
 
 /**
- * Contributions to one kind of aggregate (nodes or edges): the per-origin rows and
- * the sums, kept in step. `key` columns name the aggregate (node, or source, target, kind).
+ * Per-origin contributions of facets and tensions to one kind of sum (nodes or edges).
+ * `key` columns name the sum (node, or source, target, kind); `sum` gives its delta.
  */
-function ledger(db: Database, refs: string, sums: string, key: readonly string[]) {
+function ledger(db: Database, refs: string, key: readonly string[], sum: (k: readonly string[]) => Delta) {
   const keyCols = key.join(', ')
   const keyMatch = key.map((k) => `${k} = ?`).join(' AND ')
   const keyParams = key.map(() => '?').join(', ')
@@ -209,36 +490,23 @@ function ledger(db: Database, refs: string, sums: string, key: readonly string[]
   )
   const updateRef = db.prepare(`UPDATE ${refs} SET weight = ?, last = ? WHERE ${keyMatch} AND origin = ?`)
   const deleteRef = db.prepare(`DELETE FROM ${refs} WHERE ${keyMatch} AND origin = ?`)
-  const add = db.prepare(
-    `INSERT INTO ${sums} (${keyCols}, weight, count, first, last) VALUES (${keyParams}, ?, 1, ?, ?)
-     ON CONFLICT (${keyCols}) DO UPDATE SET weight = weight + excluded.weight, count = count + 1,
-       first = min(first, excluded.first), last = max(last, excluded.last)`
-  )
-  const change = db.prepare(`UPDATE ${sums} SET weight = weight + ?, last = max(last, ?) WHERE ${keyMatch}`)
-  const subtract = db.prepare(`UPDATE ${sums} SET weight = weight - ?, count = count - 1 WHERE ${keyMatch}`)
-  const dropEmpty = db.prepare(`DELETE FROM ${sums} WHERE ${keyMatch} AND count <= 0`)
-  // Only after a contribution leaves: the remaining ones decide the first and last time.
-  const retime = db.prepare(
-    `UPDATE ${sums} SET first = (SELECT min(first) FROM ${refs} WHERE ${keyMatch}),
-       last = (SELECT max(last) FROM ${refs} WHERE ${keyMatch}) WHERE ${keyMatch}`
-  )
   return {
     put(k: readonly string[], origin: string, weight: number, time: number, mayExist: boolean): void {
       const old = mayExist ? getRef.get(...k, origin) : undefined
       if (!old) {
         insertRef.run(...k, origin, weight, time, time)
-        add.run(...k, weight, time, time)
+        change(sum(k), weight, 1, time, time, false)
         return
       }
       updateRef.run(weight, time, ...k, origin)
-      change.run(weight - old.weight, time, ...k)
+      change(sum(k), weight - old.weight, 0, null, time, false)
     },
     remove(k: readonly string[], origin: string): void {
       const old = getRef.get(...k, origin)
       if (!old) return
       deleteRef.run(...k, origin)
-      subtract.run(old.weight, ...k)
-      if (dropEmpty.run(...k).changes === 0) retime.run(...k, ...k, ...k)
+      // The remaining contributions decide the first and last time (at the end of the batch).
+      change(sum(k), -old.weight, -1, null, null, true)
     }
   }
 }

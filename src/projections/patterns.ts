@@ -1,4 +1,5 @@
-import type { Database, ProjectedEvent, Projection } from './projection.js'
+import { entryRowLookup } from './entry-rows.js'
+import type { BatchFold, Database, ProjectedEvent, Projection } from './projection.js'
 
 export const WINDOWS = ['week', 'month'] as const
 export type PatternWindow = (typeof WINDOWS)[number]
@@ -6,22 +7,24 @@ export type MentionKind = 'theme' | 'emotion'
 
 /**
  * Theme (tag) and emotion (mood) frequencies per week and per month, and how often
- * two of them come up in the same entry. `pattern_mentions` holds the facts (which
- * entry named which theme or mood, when); `pattern_buckets` and `pattern_pairs` are
- * counts kept in step with them, so a retraction takes exactly what its entry added
- * back out. Buckets are UTC (ISO weeks, calendar months): the same log gives the same
- * rows on every machine, whatever its time zone. Tension loop counts live in the
- * tensions projection; the patterns query reads them there.
+ * two of them come up in the same entry. `pattern_entries` holds the facts, one compact
+ * row per entry that names a theme or a mood (its themes without repeats, its mood
+ * lower-cased, its time), keyed by seq; `pattern_buckets` and `pattern_pairs` are
+ * counts kept in step with them: added up in memory during a batch and written once
+ * per key at its end, and a retraction takes exactly what its entry added back out
+ * (rows that reach zero go). All-time totals are the sums of the month buckets.
+ * Buckets are UTC (ISO weeks, calendar months): the same log gives the same rows on
+ * every machine, whatever its time zone. Tension loop counts live in the tensions
+ * projection; the patterns query reads them there.
  */
 export const patternsProjection: Projection = {
   name: 'patterns',
-  version: 2,
-  tables: ['pattern_mentions', 'pattern_buckets', 'pattern_pairs'],
+  version: 3,
+  tables: ['pattern_entries', 'pattern_buckets', 'pattern_pairs'],
   schema: `
-    CREATE TABLE pattern_mentions (
-      origin TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, time INTEGER NOT NULL,
-      PRIMARY KEY (origin, kind, key)
-    ) WITHOUT ROWID;
+    CREATE TABLE pattern_entries (
+      seq INTEGER PRIMARY KEY, id TEXT NOT NULL, time INTEGER NOT NULL, themes TEXT NOT NULL, mood TEXT
+    );
     CREATE TABLE pattern_buckets (
       window TEXT NOT NULL, bucket TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, count INTEGER NOT NULL,
       PRIMARY KEY (window, bucket, kind, key)
@@ -30,72 +33,120 @@ export const patternsProjection: Projection = {
       a TEXT NOT NULL, b TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (a, b)
     ) WITHOUT ROWID;
   `,
-  bind(db: Database) {
-    const mention = db.prepare('INSERT OR IGNORE INTO pattern_mentions (origin, kind, key, time) VALUES (?, ?, ?, ?)')
-    const mentionsOf = db.prepare<[string], { kind: MentionKind; key: string; time: number }>(
-      'SELECT kind, key, time FROM pattern_mentions WHERE origin = ?'
+  bind(db: Database): BatchFold {
+    const insertEntry = db.prepare('INSERT INTO pattern_entries (seq, id, time, themes, mood) VALUES (?, ?, ?, ?, ?)')
+    const deleteEntry = db.prepare('DELETE FROM pattern_entries WHERE seq = ?')
+    const findEntry = entryRowLookup<{ seq: number; id: string; time: number; themes: string; mood: string | null }>(
+      db,
+      'pattern_entries',
+      'seq, id, time, themes, mood'
     )
-    const forget = db.prepare('DELETE FROM pattern_mentions WHERE origin = ?')
     const bucket = db.prepare(
       `INSERT INTO pattern_buckets (window, bucket, kind, key, count) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (window, bucket, kind, key) DO UPDATE SET count = count + excluded.count`
+    )
+    const dropBucket = db.prepare(
+      'DELETE FROM pattern_buckets WHERE window = ? AND bucket = ? AND kind = ? AND key = ? AND count <= 0'
     )
     const pair = db.prepare(
       `INSERT INTO pattern_pairs (a, b, count) VALUES (?, ?, ?)
        ON CONFLICT (a, b) DO UPDATE SET count = count + excluded.count`
     )
-    const dropEmptyBuckets = db.prepare('DELETE FROM pattern_buckets WHERE count <= 0')
-    const dropEmptyPairs = db.prepare('DELETE FROM pattern_pairs WHERE count <= 0')
+    const dropPair = db.prepare('DELETE FROM pattern_pairs WHERE a = ? AND b = ? AND count <= 0')
 
-    const count = (mentions: readonly { kind: MentionKind; key: string; time: number }[], by: 1 | -1) => {
-      for (const m of mentions) {
-        bucket.run('week', weekOf(m.time), m.kind, m.key, by)
-        bucket.run('month', monthOf(m.time), m.kind, m.key, by)
+    const buckets = new Map<
+      string,
+      { window: PatternWindow; bucket: string; kind: MentionKind; key: string; n: number }
+    >()
+    const pairs = new Map<string, { a: string; b: string; n: number }>()
+    const periods = new Map<number, readonly [string, string]>()
+
+    /** Counts (by +1 or -1) an entry's mentions: per week, per month, and each pair. */
+    const count = (themes: readonly string[], mood: string | null, time: number, by: 1 | -1) => {
+      const day = Math.floor(time / DAY)
+      let period = periods.get(day)
+      if (!period) {
+        period = [weekOf(time), monthOf(time)] as const
+        periods.set(day, period)
       }
-      const ids = mentions.map((m) => `${m.kind}:${m.key}`).sort()
+      const ids: string[] = []
+      const mention = (kind: MentionKind, key: string) => {
+        for (let w = 0; w < 2; w++) {
+          const window = WINDOWS[w] as PatternWindow
+          const name = period[w] as string
+          // Only the key is free text, and it comes last: the joined key is unambiguous.
+          const k = `${window}|${name}|${kind}|${key}`
+          const b = buckets.get(k)
+          if (b) b.n += by
+          else buckets.set(k, { window, bucket: name, kind, key, n: by })
+        }
+        ids.push(`${kind}:${key}`)
+      }
+      for (const theme of themes) mention('theme', theme)
+      if (mood !== null) mention('emotion', mood)
+      // Two moods never share an entry, so pairs are theme-theme or theme-emotion.
+      ids.sort()
       for (let i = 0; i < ids.length; i++) {
         for (let j = i + 1; j < ids.length; j++) {
           const a = ids[i] as string
           const b = ids[j] as string
-          // Two moods never share an entry, so pairs are theme-theme or theme-emotion.
-          pair.run(a, b, by)
+          const k = `${a.length}:${a}${b}`
+          const p = pairs.get(k)
+          if (p) p.n += by
+          else pairs.set(k, { a, b, n: by })
         }
       }
     }
 
-    return (event: ProjectedEvent) => {
+    const step = (event: ProjectedEvent) => {
       if (event.redacted) return
       switch (event.type) {
         case 'reflection.recorded': {
           const b = event.body
-          const mentions: { kind: MentionKind; key: string; time: number }[] = []
-          for (const tag of new Set(b.tags)) {
-            if (mention.run(event.id, 'theme', tag, event.time).changes) {
-              mentions.push({ kind: 'theme', key: tag, time: event.time })
-            }
-          }
-          const mood = b.mood?.trim().toLowerCase()
-          if (mood && mention.run(event.id, 'emotion', mood, event.time).changes) {
-            mentions.push({ kind: 'emotion', key: mood, time: event.time })
-          }
-          count(mentions, 1)
+          const themes = b.tags.length > 1 ? [...new Set(b.tags)] : b.tags
+          const mood = b.mood?.trim().toLowerCase() || null
+          if (themes.length === 0 && mood === null) return
+          insertEntry.run(event.seq, event.id, event.time, themes.join(' '), mood)
+          count(themes, mood, event.time, 1)
           return
         }
         case 'reflection.retracted': {
-          const mentions = mentionsOf.all(event.body.ref)
-          if (mentions.length === 0) return
-          count(mentions, -1)
-          forget.run(event.body.ref)
-          dropEmptyBuckets.run()
-          dropEmptyPairs.run()
+          const row = findEntry(event.body)
+          if (!row) return
+          deleteEntry.run(row.seq)
+          count(row.themes ? row.themes.split(' ') : [], row.mood, row.time, -1)
           return
         }
         default:
           return
       }
     }
+
+    return {
+      step,
+      flush() {
+        for (const b of buckets.values()) {
+          if (b.n === 0) continue
+          bucket.run(b.window, b.bucket, b.kind, b.key, b.n)
+          if (b.n < 0) dropBucket.run(b.window, b.bucket, b.kind, b.key)
+        }
+        for (const p of pairs.values()) {
+          if (p.n === 0) continue
+          pair.run(p.a, p.b, p.n)
+          if (p.n < 0) dropPair.run(p.a, p.b)
+        }
+        buckets.clear()
+        pairs.clear()
+      },
+      discard() {
+        buckets.clear()
+        pairs.clear()
+      }
+    }
   }
 }
+
+const DAY = 86_400_000
 
 /** "2026-01" for any time in January 2026, UTC. */
 export function monthOf(time: number): string {

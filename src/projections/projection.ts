@@ -16,6 +16,23 @@ export type ProjectedEvent =
     } & TypedBody)
   | { readonly seq: number; readonly redacted: true; readonly type?: EventType; readonly time?: number }
 
+/** The fold step of a projection: one event in, its rows changed. */
+export type Step = (event: ProjectedEvent) => void
+
+/**
+ * A fold that keeps some work in memory during a batch (counts and sums added up per
+ * key, written once per key instead of once per event). `flush` writes it at the end
+ * of the batch, inside the batch's transaction, before the checkpoint advances; it
+ * must leave exactly the rows that applying the events one by one would have left,
+ * whatever the batch boundaries (a rebuild batches differently). `discard` drops it
+ * when the transaction rolls back.
+ */
+export interface BatchFold {
+  readonly step: Step
+  flush(): void
+  discard(): void
+}
+
 /**
  * A projection is a named, versioned fold of the log into its own tables. `evolve`
  * reads nothing but the event and its own tables (time comes from the event), so
@@ -29,8 +46,8 @@ export interface Projection {
   readonly tables: readonly string[]
   /** DDL creating them. */
   readonly schema: string
-  /** Prepares statements once and returns the fold step. */
-  bind(db: Database): (event: ProjectedEvent) => void
+  /** Prepares statements once and returns the fold step (or a fold that batches). */
+  bind(db: Database): Step | BatchFold
   /** Optional work after a batch that removed words (e.g. FTS5 optimize so no term survives). */
   purge?(db: Database): void
 }

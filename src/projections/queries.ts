@@ -2,6 +2,7 @@ import { CosmicError } from '../errors.js'
 import { describeNode, type EdgeKind, type NodeKind, SELF } from './graph.js'
 import { bucketStart, type MentionKind, type PatternWindow, WINDOWS } from './patterns.js'
 import type { Database } from './projection.js'
+import { idKey, sortedTags } from './timeline.js'
 
 /** Typed reads of the read model, shared by the CLI and the API. */
 
@@ -33,8 +34,8 @@ interface RawEntry {
   tags: string | null
 }
 
-const ENTRY_COLUMNS = `e.id, e.seq, e.time, e.text, e.mood, e.dimension, e.sealed, e.privacy, e.amendments, e.amended_time,
-  (SELECT group_concat(tag, ' ') FROM (SELECT tag FROM entry_tags t WHERE t.entry_id = e.id ORDER BY tag)) AS tags`
+const ENTRY_COLUMNS =
+  'e.id, e.seq, e.time, e.text, e.mood, e.dimension, e.sealed, e.privacy, e.amendments, e.amended_time, e.tags'
 
 function toEntry(row: RawEntry): EntryRow {
   return {
@@ -48,34 +49,50 @@ function toEntry(row: RawEntry): EntryRow {
     privacy: row.privacy,
     amendments: row.amendments,
     amendedTime: row.amended_time,
-    tags: row.tags ? row.tags.split(' ') : []
+    tags: row.tags ? sortedTags(row.tags.split(' ')) : []
   }
+}
+
+/**
+ * The first two entries, in id order, from `prefix` on, whose ids start with it. Ids are
+ * lower-case hex, indexed by their first 13 digits as an integer (`idkey`): a prefix
+ * of those digits is a range of keys.
+ */
+function entriesWithPrefix<Row extends { id: string }>(db: Database, columns: string, prefix: string): Row[] {
+  if (!/^[0-9a-f]{0,64}$/.test(prefix)) return [] // no id starts with it
+  const head = prefix.slice(0, 13)
+  const low = Number.parseInt(head.padEnd(13, '0'), 16)
+  const high = Number.parseInt(head.padEnd(13, 'f'), 16)
+  return db
+    .prepare<[number, number, string], Row>(
+      `SELECT ${columns} FROM entries e WHERE e.idkey BETWEEN ? AND ? AND e.id >= ? ORDER BY e.idkey, e.id LIMIT 2`
+    )
+    .all(low, high, prefix)
+    .filter((r) => r.id.startsWith(prefix))
 }
 
 /** An entry by full id or by a unique prefix of at least 6 hex characters. */
 export function findEntry(db: Database, idOrPrefix: string): EntryRow | undefined {
-  const rows = db
-    .prepare<[string], RawEntry>(`SELECT ${ENTRY_COLUMNS} FROM entries e WHERE e.id >= ? ORDER BY e.id LIMIT 2`)
-    .all(idOrPrefix)
-    .filter((r) => r.id.startsWith(idOrPrefix))
+  const rows = entriesWithPrefix<RawEntry>(db, ENTRY_COLUMNS, idOrPrefix)
   if (rows.length === 0) return undefined
   if (rows.length > 1 && rows[0]?.id !== idOrPrefix) return undefined
   return toEntry(rows[0] as RawEntry)
 }
 
 export function countEntriesWithPrefix(db: Database, prefix: string): number {
-  return db
-    .prepare<[string], { id: string }>('SELECT id FROM entries WHERE id >= ? ORDER BY id LIMIT 2')
-    .all(prefix)
-    .filter((r) => r.id.startsWith(prefix)).length
+  return entriesWithPrefix(db, 'e.id', prefix).length
 }
 
+/** The log positions that hold an entry's words: the entry itself, its amendments and its mirrorbacks. */
 export function entrySeqs(db: Database, id: string): { seq: number; kind: string }[] {
-  return db
-    .prepare<[string], { seq: number; kind: string }>(
-      'SELECT seq, kind FROM entry_events WHERE entry_id = ? ORDER BY seq'
-    )
-    .all(id)
+  const entry = db
+    .prepare<[number, string], { seq: number }>('SELECT seq FROM entries WHERE idkey = ? AND id = ?')
+    .get(idKey(id), id)
+  if (!entry) return []
+  const later = db
+    .prepare<[number], { seq: number; kind: string }>('SELECT seq, kind FROM entry_events WHERE entry = ? ORDER BY seq')
+    .all(entry.seq)
+  return [{ seq: entry.seq, kind: 'recorded' }, ...later]
 }
 
 export function isRetracted(db: Database, id: string): boolean {
@@ -342,7 +359,7 @@ function timelineEntries(db: Database, query: TimelineQuery, cursor: Cursor | nu
   const where: string[] = []
   const params: (string | number)[] = []
   if (query.tag !== undefined) {
-    where.push('EXISTS (SELECT 1 FROM entry_tags t WHERE t.entry_id = e.id AND t.tag = ?)')
+    where.push('EXISTS (SELECT 1 FROM entry_tags t WHERE t.tag = ? AND t.seq = e.seq)')
     params.push(query.tag.trim().replace(/^#+/, '').toLowerCase())
   }
   if (query.dimension !== undefined) {
@@ -469,18 +486,19 @@ function tensionMoments(
 
 function attachMirrorbacks(db: Database, entries: TimelineEntry[]): void {
   if (entries.length === 0) return
-  const byId = new Map(entries.map((e) => [e.id, e]))
+  const bySeq = new Map(entries.map((e) => [e.seq, e]))
   const rows = db
     .prepare<
-      string[],
-      { id: string; ref: string; seq: number; time: number; text: string; themes: string; engine: string }
+      number[],
+      { entry: number; id: string; seq: number; time: number; text: string; themes: string; engine: string }
     >(
-      `SELECT id, ref, seq, time, text, themes, engine FROM mirrorbacks
-       WHERE ref IN (${entries.map(() => '?').join(', ')}) ORDER BY seq`
+      `SELECT ev.entry, m.id, m.seq, m.time, m.text, m.themes, m.engine
+       FROM entry_events ev JOIN mirrorbacks m ON m.seq = ev.seq
+       WHERE ev.entry IN (${entries.map(() => '?').join(', ')}) AND ev.kind = 'mirrorback' ORDER BY m.seq`
     )
-    .all(...byId.keys())
+    .all(...bySeq.keys())
   for (const r of rows) {
-    byId.get(r.ref)?.mirrorbacks.push({
+    bySeq.get(r.entry)?.mirrorbacks.push({
       id: r.id,
       seq: r.seq,
       time: r.time,
@@ -667,8 +685,10 @@ export function patterns(
     themes: counts.all(window, bucket, 'theme'),
     emotions: counts.all(window, bucket, 'emotion')
   }))
+  // Every mention is in exactly one month: the month buckets add up to the all-time totals.
   const totals = db.prepare<[string, number], PatternCount>(
-    'SELECT key, count(*) AS count FROM pattern_mentions WHERE kind = ? GROUP BY key ORDER BY count DESC, key LIMIT ?'
+    `SELECT key, sum(count) AS count FROM pattern_buckets WHERE window = 'month' AND kind = ?
+     GROUP BY key ORDER BY count DESC, key LIMIT ?`
   )
   const pairs = db
     .prepare<[number], PatternPair>('SELECT a, b, count FROM pattern_pairs ORDER BY count DESC, a, b LIMIT ?')
@@ -692,7 +712,8 @@ export function patterns(
 export function mentionTotals(db: Database): { themes: Record<string, number>; emotions: Record<string, number> } {
   const rows = db
     .prepare<[], { kind: MentionKind; key: string; count: number }>(
-      'SELECT kind, key, count(*) AS count FROM pattern_mentions GROUP BY kind, key ORDER BY kind, key'
+      `SELECT kind, key, sum(count) AS count FROM pattern_buckets WHERE window = 'month'
+       GROUP BY kind, key ORDER BY kind, key`
     )
     .all()
   const out = { themes: {} as Record<string, number>, emotions: {} as Record<string, number> }

@@ -2,92 +2,117 @@ import type { Database, ProjectedEvent, Projection } from './projection.js'
 
 /**
  * Journal entries as they read now: amended text replaces, a retracted entry and
- * everything derived from it is gone (rows and full-text terms). `entry_events`
- * remembers which log positions hold an entry's words, so retraction knows what
- * to forget. Mirrorbacks sit under their entries.
+ * everything derived from it is gone (rows and full-text terms). Mirrorbacks sit
+ * under their entries.
+ *
+ * Rows are keyed by log position (seq), which only grows: an insert lands at the end
+ * of its B-tree, so a batch writes a few pages instead of one random page per row.
+ * The event id is random; the one index on it holds `idkey`, its first 13 hex digits
+ * as an integer (52 bits, see idKey), a quarter of the size of the hex text, so it
+ * stays in the page cache; a lookup checks the whole id too.
+ * `entry_events` remembers which later log positions (amendments, mirrorbacks) hold
+ * an entry's words, so retraction knows what to forget; the entry's own position is
+ * its seq. `tags` holds the entry's tags as recorded, space-separated (a tag has no
+ * spaces); `entry_tags` indexes them by tag, newest last.
+ *
+ * The full-text index reads its text from `entries` (an FTS5 external-content table:
+ * the words are stored once). Changing or removing an entry's words tells FTS5 the
+ * values it indexed (the `delete` command) before the row changes.
  */
 export const timelineProjection: Projection = {
   name: 'timeline',
-  version: 1,
+  version: 2,
   tables: ['entries', 'entry_tags', 'entry_events', 'mirrorbacks', 'entries_fts'],
   schema: `
     CREATE TABLE entries (
-      id TEXT PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, time INTEGER NOT NULL, text TEXT NOT NULL,
-      mood TEXT, dimension TEXT, sealed INTEGER NOT NULL, privacy TEXT NOT NULL,
+      seq INTEGER PRIMARY KEY, id TEXT NOT NULL, idkey INTEGER NOT NULL, time INTEGER NOT NULL, text TEXT NOT NULL,
+      mood TEXT, dimension TEXT, tags TEXT NOT NULL, sealed INTEGER NOT NULL, privacy TEXT NOT NULL,
       amendments INTEGER NOT NULL DEFAULT 0, amended_time INTEGER
     );
+    CREATE INDEX entries_idkey ON entries(idkey);
     CREATE INDEX entries_time ON entries(time);
     CREATE INDEX entries_dimension ON entries(dimension, time);
-    CREATE TABLE entry_tags (entry_id TEXT NOT NULL, tag TEXT NOT NULL, time INTEGER NOT NULL, PRIMARY KEY (entry_id, tag));
-    CREATE INDEX entry_tags_tag ON entry_tags(tag, time);
-    CREATE TABLE entry_events (entry_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (entry_id, seq));
+    CREATE TABLE entry_tags (tag TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (tag, seq)) WITHOUT ROWID;
+    CREATE TABLE entry_events (
+      entry INTEGER NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (entry, seq)
+    ) WITHOUT ROWID;
     CREATE TABLE mirrorbacks (
-      id TEXT PRIMARY KEY, ref TEXT NOT NULL, seq INTEGER NOT NULL, time INTEGER NOT NULL,
+      seq INTEGER PRIMARY KEY, id TEXT NOT NULL, ref TEXT NOT NULL, time INTEGER NOT NULL,
       text TEXT NOT NULL, themes TEXT NOT NULL, engine TEXT NOT NULL
     );
-    CREATE INDEX mirrorbacks_ref ON mirrorbacks(ref);
-    CREATE VIRTUAL TABLE entries_fts USING fts5(text, tags, mood, tokenize = 'unicode61 remove_diacritics 2');
+    CREATE VIRTUAL TABLE entries_fts USING fts5(
+      text, tags, mood, content = 'entries', content_rowid = 'seq', tokenize = 'unicode61 remove_diacritics 2'
+    );
   `,
   bind(db: Database) {
     const insertEntry = db.prepare(
-      'INSERT OR IGNORE INTO entries (id, seq, time, text, mood, dimension, sealed, privacy) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'
+      `INSERT OR IGNORE INTO entries (seq, id, idkey, time, text, mood, dimension, tags, sealed, privacy)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
     )
-    const insertTag = db.prepare('INSERT OR IGNORE INTO entry_tags (entry_id, tag, time) VALUES (?, ?, ?)')
-    const insertEvent = db.prepare('INSERT OR IGNORE INTO entry_events (entry_id, seq, kind) VALUES (?, ?, ?)')
+    const insertTag = db.prepare('INSERT OR IGNORE INTO entry_tags (tag, seq) VALUES (?, ?)')
+    const insertEvent = db.prepare('INSERT OR IGNORE INTO entry_events (entry, seq, kind) VALUES (?, ?, ?)')
     const insertFts = db.prepare('INSERT INTO entries_fts (rowid, text, tags, mood) VALUES (?, ?, ?, ?)')
-    const getEntry = db.prepare<[string], { seq: number; mood: string | null }>(
-      'SELECT seq, mood FROM entries WHERE id = ?'
+    const lookup = db.prepare<[number, string], { seq: number; text: string; mood: string | null; tags: string }>(
+      'SELECT seq, text, mood, tags FROM entries WHERE idkey = ? AND id = ?'
     )
-    const tagsOf = db.prepare<[string], { tag: string }>('SELECT tag FROM entry_tags WHERE entry_id = ? ORDER BY tag')
-    const amend = db.prepare('UPDATE entries SET text = ?, amendments = amendments + 1, amended_time = ? WHERE id = ?')
-    const deleteFts = db.prepare('DELETE FROM entries_fts WHERE rowid = ?')
+    const getEntry = (id: string) => lookup.get(idKey(id), id)
+    const amend = db.prepare('UPDATE entries SET text = ?, amendments = amendments + 1, amended_time = ? WHERE seq = ?')
+    const unindex = db.prepare(
+      "INSERT INTO entries_fts (entries_fts, rowid, text, tags, mood) VALUES ('delete', ?, ?, ?, ?)"
+    )
+    /** Takes an entry's words out of the index: FTS5 needs the very values it indexed. */
+    const deleteFts = (entry: { seq: number; text: string; mood: string | null; tags: string }) =>
+      unindex.run(entry.seq, entry.text, entry.tags, entry.mood ?? '')
     const insertMirror = db.prepare(
-      'INSERT OR IGNORE INTO mirrorbacks (id, ref, seq, time, text, themes, engine) VALUES (?, ?, ?, ?, ?, ?, ?)'
+      'INSERT OR IGNORE INTO mirrorbacks (seq, id, ref, time, text, themes, engine) VALUES (?, ?, ?, ?, ?, ?, ?)'
     )
-    const deleteEntry = db.prepare('DELETE FROM entries WHERE id = ?')
-    const deleteTags = db.prepare('DELETE FROM entry_tags WHERE entry_id = ?')
-    const deleteEvents = db.prepare('DELETE FROM entry_events WHERE entry_id = ?')
-    const deleteMirrors = db.prepare('DELETE FROM mirrorbacks WHERE ref = ?')
+    const deleteEntry = db.prepare('DELETE FROM entries WHERE seq = ?')
+    const deleteTag = db.prepare('DELETE FROM entry_tags WHERE tag = ? AND seq = ?')
+    const deleteEvents = db.prepare('DELETE FROM entry_events WHERE entry = ?')
+    const deleteMirrors = db.prepare(
+      "DELETE FROM mirrorbacks WHERE seq IN (SELECT seq FROM entry_events WHERE entry = ? AND kind = 'mirrorback')"
+    )
 
     return (event: ProjectedEvent) => {
       if (event.redacted) return
       switch (event.type) {
         case 'reflection.recorded': {
           const b = event.body
+          const tags = b.tags.join(' ')
           const inserted = insertEntry.run(
-            event.id,
             event.seq,
+            event.id,
+            idKey(event.id),
             event.time,
             b.text,
             b.mood ?? null,
             b.dimension ?? null,
+            tags,
             b.sealed ? 1 : 0,
             event.privacy
           )
           if (inserted.changes === 0) return // redelivered
-          for (const tag of b.tags) insertTag.run(event.id, tag, event.time)
-          insertEvent.run(event.id, event.seq, 'recorded')
-          insertFts.run(event.seq, b.text, b.tags.join(' '), b.mood ?? '')
+          for (const tag of b.tags) insertTag.run(tag, event.seq)
+          insertFts.run(event.seq, b.text, tags, b.mood ?? '')
           return
         }
         case 'reflection.amended': {
-          const entry = getEntry.get(event.body.ref)
+          const entry = getEntry(event.body.ref)
           if (!entry) return
-          if (insertEvent.run(event.body.ref, event.seq, 'amended').changes === 0) return
-          amend.run(event.body.text, event.time, event.body.ref)
-          const tags = tagsOf.all(event.body.ref).map((r) => r.tag)
-          deleteFts.run(entry.seq)
-          insertFts.run(entry.seq, event.body.text, tags.join(' '), entry.mood ?? '')
+          if (insertEvent.run(entry.seq, event.seq, 'amended').changes === 0) return
+          deleteFts(entry)
+          amend.run(event.body.text, event.time, entry.seq)
+          insertFts.run(entry.seq, event.body.text, entry.tags, entry.mood ?? '')
           return
         }
         case 'mirrorback.generated': {
-          const entry = getEntry.get(event.body.ref)
+          const entry = getEntry(event.body.ref)
           if (!entry) return
-          insertEvent.run(event.body.ref, event.seq, 'mirrorback')
+          insertEvent.run(entry.seq, event.seq, 'mirrorback')
           insertMirror.run(
+            event.seq,
             event.id,
             event.body.ref,
-            event.seq,
             event.time,
             event.body.text,
             JSON.stringify(event.body.themes),
@@ -96,13 +121,13 @@ export const timelineProjection: Projection = {
           return
         }
         case 'reflection.retracted': {
-          const entry = getEntry.get(event.body.ref)
+          const entry = getEntry(event.body.ref)
           if (!entry) return
-          deleteFts.run(entry.seq)
-          deleteMirrors.run(event.body.ref)
-          deleteTags.run(event.body.ref)
-          deleteEvents.run(event.body.ref)
-          deleteEntry.run(event.body.ref)
+          deleteFts(entry)
+          deleteMirrors.run(entry.seq)
+          if (entry.tags) for (const tag of entry.tags.split(' ')) deleteTag.run(tag, entry.seq)
+          deleteEvents.run(entry.seq)
+          deleteEntry.run(entry.seq)
           return
         }
         default:
@@ -114,4 +139,35 @@ export const timelineProjection: Projection = {
     // Without optimize, FTS5 keeps a deleted row's terms in its index segments.
     db.prepare("INSERT INTO entries_fts (entries_fts) VALUES ('optimize')").run()
   }
+}
+
+/** The first 13 hex digits of an id (52 bits) as an integer: the key of the index on ids. */
+export function idKey(id: string): number {
+  return Number.parseInt(id.slice(0, 13), 16)
+}
+
+/**
+ * Tags without repeats, in the order SQLite sorts text (by code point, which is UTF-8
+ * byte order): the order `ORDER BY tag` gives, so stored and queried tags agree.
+ */
+export function sortedTags(tags: readonly string[]): string[] {
+  if (tags.length === 0) return []
+  if (tags.length === 1) return [tags[0] as string]
+  return [...new Set(tags)].sort(compareCodePoints)
+}
+
+/** Compares two strings by code point (UTF-16 order differs above U+FFFF). */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x === y) continue
+    // Surrogates (U+D800..U+DFFF) encode code points above U+FFFF: they sort after every other unit.
+    const sx = x >= 0xd800 && x <= 0xdfff
+    const sy = y >= 0xd800 && y <= 0xdfff
+    if (sx !== sy) return sx ? 1 : -1
+    return x - y
+  }
+  return a.length - b.length
 }
