@@ -35,6 +35,9 @@ export const ERROR_CODES = {
   CONSENT_REQUIRED: 'no consent in force lets this endpoint receive this data',
   REMOTE_UNAUTHORIZED: 'the remote endpoint refused the credentials (401/403)',
   REMOTE_FAILED: 'the remote endpoint is unreachable, timed out, kept failing or answered something unreadable',
+  // the local HTTP API
+  UNAUTHORIZED: 'an API request without the bearer token of this home, or with a wrong one',
+  HOST_REFUSED: 'an API request whose Host header is not the host the server is bound to (DNS rebinding)',
   INTERNAL: 'a bug: please report it with the command that caused it'
 } as const
 
@@ -89,5 +92,7 @@ export class CosmicError extends Error {
   static REMOTE_UNAUTHORIZED = (detail: string) => new CosmicError('REMOTE_UNAUTHORIZED', detail)
   static REMOTE_FAILED = (detail: string, data?: Record<string, unknown>) =>
     new CosmicError('REMOTE_FAILED', detail, data)
+  static UNAUTHORIZED = (detail: string) => new CosmicError('UNAUTHORIZED', detail)
+  static HOST_REFUSED = (detail: string) => new CosmicError('HOST_REFUSED', detail)
   static INTERNAL = (detail: string) => new CosmicError('INTERNAL', detail)
 }

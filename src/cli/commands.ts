@@ -17,6 +17,7 @@ import { EXIT } from './exit-codes.js'
 import { registerHistoryCommands } from './history.js'
 import { promptHidden, readPassphrase } from './prompt.js'
 import { collect, globals, integer, number, print, program, runOnHome, textArgument } from './run.js'
+import { registerServeCommand } from './serve.js'
 
 const dimensionOption = new Option('--dimension <dimension>', 'the dimension it touches').choices([
   'mind',
@@ -231,3 +232,4 @@ vault
 
 registerHistoryCommands(program)
 registerEngineCommands(program)
+registerServeCommand(program)
