@@ -40,26 +40,62 @@ try {
   const key = randomBytes(32)
   const applyAll = (projections: readonly Projection[], file: string): number => {
     const model = ReadModel.open(join(dir, file), key, projections)
+    for (const pragma of process.env.PRAGMAS?.split(';').filter(Boolean) ?? []) model.db.pragma(pragma)
     // Skip identity.created (seq 0) is not needed: start every model at seq 1 by applying seq 0 first.
     const first = { seq: 0, redacted: true } as ProjectedEvent
     model.apply([first])
+    // Time spent in each fold's step and flush; the rest of apply is SQLite's commit (and checkpoints).
+    const folds = (model as unknown as { folds: { step: (e: ProjectedEvent) => void; flush: () => void }[] }).folds
+    let stepNs = 0n
+    byType.clear()
+    let flushNs = 0n
+    for (const fold of folds) {
+      const { step, flush } = fold
+      fold.step = (e) => {
+        const t = process.hrtime.bigint()
+        step(e)
+        const d = process.hrtime.bigint() - t
+        stepNs += d
+        const type = e.type ?? 'redacted'
+        byType.set(type, (byType.get(type) ?? 0n) + d)
+      }
+      fold.flush = () => {
+        const t = process.hrtime.bigint()
+        flush()
+        flushNs += process.hrtime.bigint() - t
+      }
+    }
     const start = now()
+    const cpu = process.cpuUsage()
     for (let i = 0; i < events.length; i += 1000) model.apply(events.slice(i, i + 1000))
     const elapsed = ms(start)
+    const used = process.cpuUsage(cpu)
+    cpuMs = (used.user + used.system) / 1000
+    split = `step ${round(Number(stepNs) / 1e6)} ms, flush ${round(Number(flushNs) / 1e6)} ms, commit ${round(elapsed - Number(stepNs + flushNs) / 1e6)} ms`
     model.close()
     return elapsed
   }
+  // CPU time of this process: less at the mercy of other work on a shared machine than wall time.
+  const byType = new Map<string, bigint>()
+  let cpuMs = 0
+  let split = ''
+  const cpuNote = () => `  (cpu ${round(cpuMs)} ms, ${rate(n, cpuMs)}; ${split})`
   const only = process.env.ONLY?.split(',')
   for (const p of PROJECTIONS.filter((p) => !only || only.includes(p.name))) {
     const elapsed = applyAll([p], `${p.name}.db`)
-    console.log(`  ${p.name.padEnd(12)} ${String(round(elapsed)).padStart(9)} ms  ${rate(n, elapsed)}`)
+    console.log(`  ${p.name.padEnd(12)} ${String(round(elapsed)).padStart(9)} ms  ${rate(n, elapsed)}${cpuNote()}`)
+    if (process.env.BY_TYPE) {
+      for (const [type, ns] of [...byType].sort((a, b) => Number(b[1] - a[1]))) {
+        console.log(`      ${type.padEnd(22)} ${round(Number(ns) / 1e6)} ms`)
+      }
+    }
   }
   if (only) {
     await home.close()
     process.exit(0)
   }
   const all = applyAll(PROJECTIONS, 'all.db')
-  console.log(`  ${'ALL'.padEnd(12)} ${String(round(all)).padStart(9)} ms  ${rate(n, all)}`)
+  console.log(`  ${'ALL'.padEnd(12)} ${String(round(all)).padStart(9)} ms  ${rate(n, all)}${cpuNote()}`)
 
   // Replay parts.
   let start = now()

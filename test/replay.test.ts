@@ -142,3 +142,39 @@ test('throwaway read models: one pass for two states, closed after use', async (
   })
   t.is(db && (db as { open: boolean }).open, false, 'asOf closes its model')
 })
+
+test('the log streams in chunks read ahead: the same blocks as one core.get each, cleared ones null', async (t) => {
+  for (const encryptAtRest of [true, false]) {
+    const { home } = await createHome(t, { encryptAtRest })
+    const ctx = { home, progress: silentProgress }
+    const drafts = Array.from({ length: 4500 }, (_, i) => ({
+      type: 'reflection.recorded' as const,
+      body: { text: `entry ${i}`, tags: [] }
+    }))
+    await home.append(drafts)
+    const entry = await reflect.run(ctx, { text: 'to forget', tags: [] })
+    await reflect.run(ctx, { text: 'after', tags: [] })
+    await retract.run(ctx, { id: entry.id })
+    let n = 0
+    let same = true
+    let cleared = 0
+    for await (const { seq, block } of home.journal.blocks()) {
+      const expected = await home.journal.core.get(seq, { wait: false })
+      if (block === null) cleared++
+      if ((block === null) !== (expected === null) || (block && expected && Buffer.compare(block, expected) !== 0)) {
+        same = false
+      }
+      n++
+    }
+    t.is(n, home.journal.length, `every seq (${encryptAtRest ? 'encrypted' : 'not encrypted'})`)
+    t.ok(same, 'each block equals core.get')
+    t.is(cleared, 1, 'the retracted entry is null')
+    let partial = 0
+    for await (const { seq } of home.journal.blocks(2040, 2060)) {
+      t.ok(seq >= 2040 && seq < 2060)
+      partial++
+      if (partial === 5) break // a caller that stops early
+    }
+    t.is(partial, 5)
+  }
+})

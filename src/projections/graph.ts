@@ -119,7 +119,7 @@ export const graphProjection: Projection = {
           if (themes.length === 0 && mood === null) return // it adds nothing to the graph
           const dimension = b.dimension ?? null
           insertEntry.run(event.seq, event.id, event.time, themes.join(' '), mood, dimension)
-          entryContribution(themes, mood, dimension, sums.add(MICRO, 1, event.time, event.time, false))
+          entryContribution(themes, mood, dimension, sums.entry(event.time, 1))
           return
         }
         case 'reflection.retracted': {
@@ -127,7 +127,7 @@ export const graphProjection: Projection = {
           if (row) {
             deleteEntry.run(row.seq)
             const themes = row.themes ? row.themes.split(' ') : []
-            entryContribution(themes, row.mood, row.dimension, sums.add(-MICRO, -1, null, null, true))
+            entryContribution(themes, row.mood, row.dimension, sums.entry(row.time, -1))
           }
           return
         }
@@ -225,8 +225,9 @@ interface Delta {
   /** Earliest and latest time added (null: none added). */
   first: number | null
   last: number | null
-  /** Something was taken out: first and last are recomputed from what remains. */
-  retime: boolean
+  /** Earliest first and latest last time of what was taken out (null: nothing). */
+  removedFirst: number | null
+  removedLast: number | null
 }
 
 interface EdgeDelta extends Delta {
@@ -235,17 +236,22 @@ interface EdgeDelta extends Delta {
   kind: EdgeKind
 }
 
+function emptyDelta(): Delta {
+  return { weight: 0, count: 0, first: null, last: null, removedFirst: null, removedLast: null }
+}
+
 /**
  * The sums (`graph_nodes`, `graph_edges`), changed in memory during a batch and
  * written at its end: one upsert per node or edge touched, however many events did.
+ * Edges are kept by source, then target, then kind (no key strings to build).
  */
 class Sums {
   private readonly nodes = new Map<string, Delta>()
-  private readonly edges = new Map<string, EdgeDelta>()
+  private readonly edges = new Map<string, Map<string, Map<EdgeKind, EdgeDelta>>>()
   private readonly upsertNode
   private readonly upsertEdge
-  private readonly nodeCount
-  private readonly edgeCount
+  private readonly getNode
+  private readonly getEdge
   private readonly dropNode
   private readonly dropEdge
   private readonly timeNode
@@ -267,9 +273,9 @@ class Sums {
       `INSERT INTO graph_edges (source, target, kind, weight, count, first, last) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (source, target, kind) DO UPDATE SET ${merge}`
     )
-    this.nodeCount = db.prepare<[string], { count: number }>('SELECT count FROM graph_nodes WHERE node = ?')
-    this.edgeCount = db.prepare<[string, string, string], { count: number }>(
-      'SELECT count FROM graph_edges WHERE source = ? AND target = ? AND kind = ?'
+    this.getNode = db.prepare<[string], SumRow>('SELECT count, first, last FROM graph_nodes WHERE node = ?')
+    this.getEdge = db.prepare<[string, string, string], SumRow>(
+      'SELECT count, first, last FROM graph_edges WHERE source = ? AND target = ? AND kind = ?'
     )
     this.dropNode = db.prepare('DELETE FROM graph_nodes WHERE node = ?')
     this.dropEdge = db.prepare('DELETE FROM graph_edges WHERE source = ? AND target = ? AND kind = ?')
@@ -288,28 +294,40 @@ class Sums {
   node(id: string): Delta {
     let d = this.nodes.get(id)
     if (!d) {
-      d = { weight: 0, count: 0, first: null, last: null, retime: false }
+      d = emptyDelta()
       this.nodes.set(id, d)
     }
     return d
   }
 
   edge(source: string, target: string, kind: EdgeKind): Delta {
-    // The source's length makes the key unambiguous whatever characters the ids hold.
-    const key = `${source.length}:${source}${target}\t${kind}`
-    let d = this.edges.get(key)
+    let byTarget = this.edges.get(source)
+    if (!byTarget) {
+      byTarget = new Map()
+      this.edges.set(source, byTarget)
+    }
+    let byKind = byTarget.get(target)
+    if (!byKind) {
+      byKind = new Map()
+      byTarget.set(target, byKind)
+    }
+    let d = byKind.get(kind)
     if (!d) {
-      d = { source, target, kind, weight: 0, count: 0, first: null, last: null, retime: false }
-      this.edges.set(key, d)
+      d = { ...emptyDelta(), source, target, kind }
+      byKind.set(kind, d)
     }
     return d
   }
 
-  /** A callback for entryContribution that adds the same change to every node and edge it names. */
-  add(weight: number, count: number, first: number | null, last: number | null, retime: boolean) {
+  /** A callback for entryContribution: an entry at `time` added (+1) or taken out (-1). */
+  entry(time: number, by: 1 | -1) {
+    const weight = by * MICRO
     return (source: string, target?: string, kind?: EdgeKind) => {
       const d = target === undefined ? this.node(source) : this.edge(source, target, kind as EdgeKind)
-      change(d, weight, count, first, last, retime)
+      d.weight += weight
+      d.count += by
+      if (by === 1) added(d, time, time)
+      else removed(d, time, time)
     }
   }
 
@@ -319,27 +337,27 @@ class Sums {
         this.upsertNode.run(id, d.weight, d.count, d.first ?? NO_FIRST, d.last ?? NO_LAST)
       }
     }
-    for (const d of this.edges.values()) {
+    for (const d of this.edgeDeltas()) {
       if (d.count !== 0 || d.weight !== 0 || d.first !== null || d.last !== null) {
         this.upsertEdge.run(d.source, d.target, d.kind, d.weight, d.count, d.first ?? NO_FIRST, d.last ?? NO_LAST)
       }
     }
     for (const [id, d] of this.nodes) {
-      if (!d.retime) continue
-      const row = this.nodeCount.get(id)
+      if (d.removedFirst === null) continue
+      const row = this.getNode.get(id)
       if (!row) continue
       if (row.count <= 0) this.dropNode.run(id)
-      else {
+      else if (needsRetime(d, row)) {
         const t = this.bounds(this.nodeRefTimes.get(id), nodeCondition(id))
         this.timeNode.run(t.first, t.last, id)
       }
     }
-    for (const d of this.edges.values()) {
-      if (!d.retime) continue
-      const row = this.edgeCount.get(d.source, d.target, d.kind)
+    for (const d of this.edgeDeltas()) {
+      if (d.removedFirst === null) continue
+      const row = this.getEdge.get(d.source, d.target, d.kind)
       if (!row) continue
       if (row.count <= 0) this.dropEdge.run(d.source, d.target, d.kind)
-      else {
+      else if (needsRetime(d, row)) {
         const refs = this.edgeRefTimes.get(d.source, d.target, d.kind)
         const t = this.bounds(refs, edgeCondition(d.source, d.target, d.kind))
         this.timeEdge.run(t.first, t.last, d.source, d.target, d.kind)
@@ -351,6 +369,12 @@ class Sums {
   discard(): void {
     this.nodes.clear()
     this.edges.clear()
+  }
+
+  private *edgeDeltas(): Generator<EdgeDelta> {
+    for (const byTarget of this.edges.values()) {
+      for (const byKind of byTarget.values()) yield* byKind.values()
+    }
   }
 
   /** The earliest and latest time over the refs and the entries that still make a node or edge. */
@@ -382,10 +406,16 @@ class Sums {
   }
 }
 
+interface SumRow {
+  count: number
+  first: number
+  last: number
+}
+
 /**
  * Stand-ins for "no time added" in an upsert (min and max leave the stored times as they
  * are; NOT NULL is checked before the conflict is). They never stay in a row: only a
- * change to an existing node or edge lacks a time, and a removal is recomputed.
+ * change to an existing node or edge lacks a time.
  */
 const NO_FIRST = Number.MAX_SAFE_INTEGER
 const NO_LAST = -1
@@ -395,12 +425,23 @@ interface Bounds {
   last: number | null
 }
 
-function change(d: Delta, weight: number, count: number, first: number | null, last: number | null, retime: boolean) {
-  d.weight += weight
-  d.count += count
-  if (first !== null && (d.first === null || first < d.first)) d.first = first
-  if (last !== null && (d.last === null || last > d.last)) d.last = last
-  if (retime) d.retime = true
+function added(d: Delta, first: number, last: number): void {
+  if (d.first === null || first < d.first) d.first = first
+  if (d.last === null || last > d.last) d.last = last
+}
+
+function removed(d: Delta, first: number, last: number): void {
+  if (d.removedFirst === null || first < d.removedFirst) d.removedFirst = first
+  if (d.removedLast === null || last > d.removedLast) d.removedLast = last
+}
+
+/**
+ * Whether the first or last time may have been one of the contributions taken out.
+ * Every contribution's times are those of its own events, so no two share one: when what
+ * left came strictly after the first and strictly before the last, both stay as they are.
+ */
+function needsRetime(d: Delta, row: SumRow): boolean {
+  return (d.removedFirst as number) <= row.first || (d.removedLast as number) >= row.last
 }
 
 /** Which entries (rows of graph_entries) make a node or an edge, as SQL: null when no entry can. */
@@ -493,20 +534,27 @@ function ledger(db: Database, refs: string, key: readonly string[], sum: (k: rea
   return {
     put(k: readonly string[], origin: string, weight: number, time: number, mayExist: boolean): void {
       const old = mayExist ? getRef.get(...k, origin) : undefined
+      const d = sum(k)
       if (!old) {
         insertRef.run(...k, origin, weight, time, time)
-        change(sum(k), weight, 1, time, time, false)
+        d.weight += weight
+        d.count += 1
+        added(d, time, time)
         return
       }
       updateRef.run(weight, time, ...k, origin)
-      change(sum(k), weight - old.weight, 0, null, time, false)
+      d.weight += weight - old.weight
+      if (d.last === null || time > d.last) d.last = time
     },
     remove(k: readonly string[], origin: string): void {
       const old = getRef.get(...k, origin)
       if (!old) return
       deleteRef.run(...k, origin)
       // The remaining contributions decide the first and last time (at the end of the batch).
-      change(sum(k), -old.weight, -1, null, null, true)
+      const d = sum(k)
+      d.weight -= old.weight
+      d.count -= 1
+      removed(d, old.first, old.last)
     }
   }
 }

@@ -54,12 +54,18 @@ export const patternsProjection: Projection = {
     )
     const dropPair = db.prepare('DELETE FROM pattern_pairs WHERE a = ? AND b = ? AND count <= 0')
 
-    const buckets = new Map<
-      string,
-      { window: PatternWindow; bucket: string; kind: MentionKind; key: string; n: number }
-    >()
-    const pairs = new Map<string, { a: string; b: string; n: number }>()
+    /** Count changes of the batch: by bucket (a week's and a month's names never clash), kind and key; pairs by a, then b. */
+    const buckets = new Map<string, { window: PatternWindow; counts: Record<MentionKind, Map<string, number>> }>()
+    const pairs = new Map<string, Map<string, number>>()
     const periods = new Map<number, readonly [string, string]>()
+    const bucketOf = (window: PatternWindow, name: string) => {
+      let b = buckets.get(name)
+      if (!b) {
+        b = { window, counts: { theme: new Map(), emotion: new Map() } }
+        buckets.set(name, b)
+      }
+      return b.counts
+    }
 
     /** Counts (by +1 or -1) an entry's mentions: per week, per month, and each pair. */
     const count = (themes: readonly string[], mood: string | null, time: number, by: 1 | -1) => {
@@ -69,17 +75,14 @@ export const patternsProjection: Projection = {
         period = [weekOf(time), monthOf(time)] as const
         periods.set(day, period)
       }
+      const week = bucketOf('week', period[0])
+      const month = bucketOf('month', period[1])
       const ids: string[] = []
       const mention = (kind: MentionKind, key: string) => {
-        for (let w = 0; w < 2; w++) {
-          const window = WINDOWS[w] as PatternWindow
-          const name = period[w] as string
-          // Only the key is free text, and it comes last: the joined key is unambiguous.
-          const k = `${window}|${name}|${kind}|${key}`
-          const b = buckets.get(k)
-          if (b) b.n += by
-          else buckets.set(k, { window, bucket: name, kind, key, n: by })
-        }
+        const w = week[kind]
+        w.set(key, (w.get(key) ?? 0) + by)
+        const m = month[kind]
+        m.set(key, (m.get(key) ?? 0) + by)
         ids.push(`${kind}:${key}`)
       }
       for (const theme of themes) mention('theme', theme)
@@ -87,13 +90,15 @@ export const patternsProjection: Projection = {
       // Two moods never share an entry, so pairs are theme-theme or theme-emotion.
       ids.sort()
       for (let i = 0; i < ids.length; i++) {
+        const a = ids[i] as string
+        let withA = pairs.get(a)
         for (let j = i + 1; j < ids.length; j++) {
-          const a = ids[i] as string
           const b = ids[j] as string
-          const k = `${a.length}:${a}${b}`
-          const p = pairs.get(k)
-          if (p) p.n += by
-          else pairs.set(k, { a, b, n: by })
+          if (!withA) {
+            withA = new Map()
+            pairs.set(a, withA)
+          }
+          withA.set(b, (withA.get(b) ?? 0) + by)
         }
       }
     }
@@ -125,15 +130,21 @@ export const patternsProjection: Projection = {
     return {
       step,
       flush() {
-        for (const b of buckets.values()) {
-          if (b.n === 0) continue
-          bucket.run(b.window, b.bucket, b.kind, b.key, b.n)
-          if (b.n < 0) dropBucket.run(b.window, b.bucket, b.kind, b.key)
+        for (const [name, { window, counts }] of buckets) {
+          for (const kind of KINDS) {
+            for (const [key, n] of counts[kind]) {
+              if (n === 0) continue
+              bucket.run(window, name, kind, key, n)
+              if (n < 0) dropBucket.run(window, name, kind, key)
+            }
+          }
         }
-        for (const p of pairs.values()) {
-          if (p.n === 0) continue
-          pair.run(p.a, p.b, p.n)
-          if (p.n < 0) dropPair.run(p.a, p.b)
+        for (const [a, withA] of pairs) {
+          for (const [b, n] of withA) {
+            if (n === 0) continue
+            pair.run(a, b, n)
+            if (n < 0) dropPair.run(a, b)
+          }
         }
         buckets.clear()
         pairs.clear()
@@ -147,6 +158,7 @@ export const patternsProjection: Projection = {
 }
 
 const DAY = 86_400_000
+const KINDS: readonly MentionKind[] = ['theme', 'emotion']
 
 /** "2026-01" for any time in January 2026, UTC. */
 export function monthOf(time: number): string {

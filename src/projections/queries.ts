@@ -384,18 +384,18 @@ function timelineEntries(db: Database, query: TimelineQuery, cursor: Cursor | nu
       page = 'WHERE score > ? OR (score = ? AND seq < ?)'
       pageParams.push(cursor.r, cursor.r, cursor.s)
     }
+    // Two steps: rank every match (bm25 only, joined with entries only to filter), then read
+    // the page's entries and a snippet of each. A snippet reads and tokenizes the text: for
+    // the 20 shown, not for the tens of thousands a common word matches.
     // Text weighs more than tags, tags more than the mood word.
-    const sql = `SELECT * FROM (
-        SELECT ${ENTRY_COLUMNS}, bm25(entries_fts, 10.0, 4.0, 2.0) AS score,
-          snippet(entries_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', 16) AS snippet
-        FROM entries_fts JOIN entries e ON e.seq = entries_fts.rowid
-        WHERE entries_fts MATCH ?${filters}
+    const join = filters ? ' JOIN entries e ON e.seq = entries_fts.rowid' : ''
+    const sql = `SELECT seq, score FROM (
+        SELECT entries_fts.rowid AS seq, bm25(entries_fts, 10.0, 4.0, 2.0) AS score
+        FROM entries_fts${join} WHERE entries_fts MATCH ?${filters}
       ) ${page} ORDER BY score, seq DESC LIMIT ?`
-    let rows: (RawEntry & { score: number; snippet: string })[]
+    let ranked: { seq: number; score: number }[]
     try {
-      rows = db
-        .prepare<unknown[], RawEntry & { score: number; snippet: string }>(sql)
-        .all(match, ...params, ...pageParams, limit)
+      ranked = db.prepare<unknown[], { seq: number; score: number }>(sql).all(match, ...params, ...pageParams, limit)
     } catch (err) {
       // ftsQuery quotes every term, so this is a safety net, not a path people should meet.
       if ((err as { code?: string }).code?.startsWith('SQLITE_')) {
@@ -405,7 +405,18 @@ function timelineEntries(db: Database, query: TimelineQuery, cursor: Cursor | nu
       }
       throw err
     }
-    return rows.map((r) => entryItem({ ...toEntry(r), snippet: r.snippet, score: r.score, mirrorbacks: [] }))
+    if (ranked.length === 0) return []
+    const entry = db.prepare<[number], RawEntry>(`SELECT ${ENTRY_COLUMNS} FROM entries e WHERE e.seq = ?`)
+    // CAST: a number is bound as a REAL, and FTS5 ignores a rowid constraint that is not an INTEGER (all rows come back).
+    const snippet = db.prepare<[string, number], { snippet: string }>(
+      `SELECT snippet(entries_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', 16) AS snippet
+       FROM entries_fts WHERE entries_fts MATCH ? AND rowid = CAST(? AS INTEGER)`
+    )
+    return ranked.map((r) => {
+      const row = entry.get(r.seq) as RawEntry
+      const snip = snippet.get(match, r.seq)?.snippet ?? null
+      return entryItem({ ...toEntry(row), snippet: snip, score: r.score, mirrorbacks: [] })
+    })
   }
 
   let page = ''

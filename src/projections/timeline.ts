@@ -1,4 +1,4 @@
-import type { Database, ProjectedEvent, Projection } from './projection.js'
+import type { BatchFold, Database, ProjectedEvent, Projection } from './projection.js'
 
 /**
  * Journal entries as they read now: amended text replaces, a retracted entry and
@@ -16,8 +16,11 @@ import type { Database, ProjectedEvent, Projection } from './projection.js'
  * spaces); `entry_tags` indexes them by tag, newest last.
  *
  * The full-text index reads its text from `entries` (an FTS5 external-content table:
- * the words are stored once). Changing or removing an entry's words tells FTS5 the
- * values it indexed (the `delete` command) before the row changes.
+ * the words are stored once; its rowid is the entry's seq). A new entry is indexed at
+ * once. Changing or removing an entry's words waits for the end of the batch: FTS5
+ * writes a segment whenever it is given a rowid below the last one it was given (an
+ * older entry), so those changes go in together, in rowid order, with the values it
+ * indexed (the `delete` command) and the ones it should now hold.
  */
 export const timelineProjection: Projection = {
   name: 'timeline',
@@ -44,7 +47,7 @@ export const timelineProjection: Projection = {
       text, tags, mood, content = 'entries', content_rowid = 'seq', tokenize = 'unicode61 remove_diacritics 2'
     );
   `,
-  bind(db: Database) {
+  bind(db: Database): BatchFold {
     const insertEntry = db.prepare(
       `INSERT OR IGNORE INTO entries (seq, id, idkey, time, text, mood, dimension, tags, sealed, privacy)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -60,9 +63,17 @@ export const timelineProjection: Projection = {
     const unindex = db.prepare(
       "INSERT INTO entries_fts (entries_fts, rowid, text, tags, mood) VALUES ('delete', ?, ?, ?, ?)"
     )
-    /** Takes an entry's words out of the index: FTS5 needs the very values it indexed. */
-    const deleteFts = (entry: { seq: number; text: string; mood: string | null; tags: string }) =>
-      unindex.run(entry.seq, entry.text, entry.tags, entry.mood ?? '')
+    /**
+     * Index changes of older entries, by seq, for the end of the batch: what the index
+     * holds for the entry now (its values before the batch changed them) and what it
+     * should hold (null: nothing, the entry is gone).
+     */
+    const changes = new Map<number, { indexed: Indexed; next: Indexed | null }>()
+    const reindex = (entry: { seq: number } & Indexed, next: Indexed | null) => {
+      const known = changes.get(entry.seq)
+      if (known) known.next = next
+      else changes.set(entry.seq, { indexed: { text: entry.text, tags: entry.tags, mood: entry.mood }, next })
+    }
     const insertMirror = db.prepare(
       'INSERT OR IGNORE INTO mirrorbacks (seq, id, ref, time, text, themes, engine) VALUES (?, ?, ?, ?, ?, ?, ?)'
     )
@@ -73,7 +84,7 @@ export const timelineProjection: Projection = {
       "DELETE FROM mirrorbacks WHERE seq IN (SELECT seq FROM entry_events WHERE entry = ? AND kind = 'mirrorback')"
     )
 
-    return (event: ProjectedEvent) => {
+    const step = (event: ProjectedEvent) => {
       if (event.redacted) return
       switch (event.type) {
         case 'reflection.recorded': {
@@ -100,9 +111,8 @@ export const timelineProjection: Projection = {
           const entry = getEntry(event.body.ref)
           if (!entry) return
           if (insertEvent.run(entry.seq, event.seq, 'amended').changes === 0) return
-          deleteFts(entry)
           amend.run(event.body.text, event.time, entry.seq)
-          insertFts.run(entry.seq, event.body.text, entry.tags, entry.mood ?? '')
+          reindex(entry, { text: event.body.text, tags: entry.tags, mood: entry.mood })
           return
         }
         case 'mirrorback.generated': {
@@ -123,7 +133,7 @@ export const timelineProjection: Projection = {
         case 'reflection.retracted': {
           const entry = getEntry(event.body.ref)
           if (!entry) return
-          deleteFts(entry)
+          reindex(entry, null)
           deleteMirrors.run(entry.seq)
           if (entry.tags) for (const tag of entry.tags.split(' ')) deleteTag.run(tag, entry.seq)
           deleteEvents.run(entry.seq)
@@ -134,11 +144,33 @@ export const timelineProjection: Projection = {
           return
       }
     }
+    return {
+      step,
+      flush() {
+        if (changes.size === 0) return
+        for (const seq of [...changes.keys()].sort((x, y) => x - y)) {
+          const { indexed, next } = changes.get(seq) as { indexed: Indexed; next: Indexed | null }
+          unindex.run(seq, indexed.text, indexed.tags, indexed.mood ?? '')
+          if (next) insertFts.run(seq, next.text, next.tags, next.mood ?? '')
+        }
+        changes.clear()
+      },
+      discard() {
+        changes.clear()
+      }
+    }
   },
   purge(db: Database) {
     // Without optimize, FTS5 keeps a deleted row's terms in its index segments.
     db.prepare("INSERT INTO entries_fts (entries_fts) VALUES ('optimize')").run()
   }
+}
+
+/** What the full-text index holds for an entry. */
+interface Indexed {
+  text: string
+  tags: string
+  mood: string | null
 }
 
 /** The first 13 hex digits of an id (52 bits) as an integer: the key of the index on ids. */

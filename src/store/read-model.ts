@@ -10,6 +10,14 @@ export type CatchUpProgress = (done: number, total: number) => void
 /** Page cache of the read model: 64 MiB (a negative cache_size is in KiB). Hot indexes and aggregates stay decrypted in memory. */
 const CACHE_KIB = 65_536
 /**
+ * Pages of write-ahead log after which a commit folds the log into the database file
+ * (SQLite's default is 1000). A checkpoint copies every page changed since the last one
+ * and syncs: rarer checkpoints copy a page changed by many batches once, and a run of
+ * interactive appends meets one every few hundred appends instead of every few dozen
+ * (measured, 20k-event home: every ~44th reflect took ~8 ms more with 1000 pages).
+ */
+const WAL_CHECKPOINT_PAGES = 10_000
+/**
  * Events per transaction when catching up or rebuilding. A large batch writes each hot
  * page (aggregates, the ends of indexes, FTS5 segments) once for many events; 8192
  * events of the scale fixtures are about 10 MB in memory.
@@ -74,6 +82,7 @@ export class ReadModel {
       db.pragma('foreign_keys = OFF')
       db.pragma(`cache_size = -${CACHE_KIB}`)
       db.pragma('temp_store = MEMORY')
+      db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
       return new ReadModel(db, projections)
     } catch (err) {
       db.close()
