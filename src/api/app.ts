@@ -140,7 +140,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const webRoot = options.webRoot === undefined ? WEB_ROOT : options.webRoot
   if (webRoot && existsSync(webRoot)) {
-    await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, index: 'index.html' })
+    await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: true, index: 'index.html' })
   } else if (webRoot !== null) {
     app.get('/', { schema: { hide: true } }, (_request, reply) =>
       reply

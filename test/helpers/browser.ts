@@ -1,0 +1,103 @@
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type test from 'brittle'
+import type { FastifyInstance } from 'fastify'
+import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import { buildApp, WEB_ROOT } from '../../src/api/app.js'
+import { createDemoHome } from '../../src/fixtures/load-persona.js'
+import type { Home } from '../../src/store/home.js'
+import { REPO } from './home.js'
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+export const ARTIFACTS = join(REPO, 'test-artifacts')
+export const WEB_TOKEN = 'web-test-token-0123456789abcdefghijklmnopqrstuv'
+
+/** Why the browser tests cannot run here, or null: they fail with this reason, never skip. */
+export function browserMissing(): string | null {
+  if (!existsSync(CHROMIUM)) {
+    return `Chromium is not at ${CHROMIUM}: install it (as root: apt-get update && apt-get install -y chromium), or set CHROMIUM_PATH`
+  }
+  if (!existsSync(join(WEB_ROOT, 'app.js'))) return `the web UI is not built (${WEB_ROOT}): run npm run build`
+  return null
+}
+
+export interface WebFixture {
+  home: Home
+  app: FastifyInstance
+  base: string
+  context: BrowserContext
+  /** A page opened at the URL `cosmic serve` would print (the token in the fragment). */
+  open(options?: { zoom?: number; path?: string }): Promise<Page>
+  screenshot(page: Page, name: string): Promise<string>
+}
+
+/**
+ * The demo persona's home served on 127.0.0.1 (the real API and the built web UI) and
+ * a headless Chromium with a fresh profile; everything torn down when the test ends.
+ */
+export async function createWebFixture(t: test.Test): Promise<WebFixture> {
+  const dir = await mkdtemp(join(tmpdir(), 'cosmic-web-'))
+  const home = await createDemoHome(join(dir, 'home'))
+  const app = await buildApp({ home, token: WEB_TOKEN })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address() as { port: number }
+  const base = `http://127.0.0.1:${port}`
+  const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync'
+    ],
+    viewport: { width: 1280, height: 900 },
+    // The app's Content-Security-Policy forbids eval, which page.waitForFunction needs for its predicates.
+    bypassCSP: true
+  })
+  t.teardown(
+    async () => {
+      await context.close()
+      await app.close()
+      await home.close()
+      await rm(dir, { recursive: true, force: true })
+    },
+    { order: -1 }
+  )
+  await mkdir(ARTIFACTS, { recursive: true })
+  return {
+    home,
+    app,
+    base,
+    context,
+    async open(options = {}) {
+      const page = await context.newPage()
+      const zoom = options.zoom ?? 1
+      // 200% zoom: half the CSS width at twice the pixel density, as a browser's zoom does.
+      const width = Math.round(1280 / zoom)
+      const height = Math.round(900 / zoom)
+      await page.setViewportSize({ width, height })
+      if (zoom !== 1) {
+        const cdp = await context.newCDPSession(page)
+        await cdp.send('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: zoom, mobile: false })
+      }
+      const errors: string[] = []
+      page.on('pageerror', (err) => errors.push(err.message))
+      t.teardown(() => {
+        if (errors.length) t.fail(`errors in the page: ${errors.join('; ')}`)
+      })
+      await page.goto(`${base}/${options.path ?? ''}#token=${WEB_TOKEN}`)
+      return page
+    },
+    async screenshot(page, name) {
+      const path = join(ARTIFACTS, `${name}.png`)
+      await page.screenshot({ path, fullPage: false })
+      return path
+    }
+  }
+}

@@ -1,0 +1,2 @@
+// The web UI's entry: every element registers itself when its module loads.
+import './cosmic-app.js'

@@ -1,0 +1,204 @@
+/** The shapes the API answers with (docs/api.md; the same JSON as `cosmic … --json`). */
+
+export type Dimension = 'mind' | 'heart' | 'body'
+export type Privacy = 'private' | 'shareable'
+
+export interface EventJson {
+  id: string
+  seq: number
+  time: number
+  type: string
+  privacy: Privacy
+  body: unknown
+}
+
+export interface Mirrorback {
+  id: string
+  seq: number
+  time: number
+  text: string
+  themes: string[]
+  engine: { kind: string; model: string }
+}
+
+export interface Entry {
+  id: string
+  seq: number
+  time: number
+  text: string
+  mood: string | null
+  dimension: Dimension | null
+  sealed: boolean
+  privacy: Privacy
+  amendments: number
+  amendedTime: number | null
+  tags: string[]
+  snippet: string | null
+  mirrorbacks: Mirrorback[]
+}
+
+export interface TensionMoment {
+  id: string
+  name: string
+  poles: [string, string]
+  domain: string
+  kind: 'noted' | 'shifted' | 'resolved'
+  intensity: number
+  toward: string | null
+}
+
+export type TimelineItem =
+  | { kind: 'entry'; type: string; seq: number; time: number; entry: Entry }
+  | { kind: 'tension'; type: string; seq: number; time: number; tension: TensionMoment }
+
+export interface TimelinePage {
+  items: TimelineItem[]
+  next: string | null
+  until: number | null
+  search: string | null
+}
+
+export interface Tension {
+  id: string
+  name: string
+  poles: [string, string]
+  domain: string
+  intensity: number
+  status: 'open' | 'resolved'
+  loops: number
+  insight: string | null
+  toward: string | null
+  created: number
+  updated: number
+  privacy: Privacy
+}
+
+export interface TensionPoint {
+  seq: number
+  time: number
+  kind: 'noted' | 'shifted' | 'resolved'
+  intensity: number
+  toward: string | null
+}
+
+export interface TensionDetail {
+  until: number | null
+  tension: Tension
+  series: TensionPoint[]
+  loops: number
+}
+
+export interface GraphNode {
+  id: string
+  kind: string
+  label: string
+  dimension: Dimension | null
+  weight: number
+  first: number | null
+  last: number | null
+  status: string | null
+}
+
+export interface GraphEdge {
+  source: string
+  target: string
+  kind: string
+  weight: number
+  count: number
+  first: number
+  last: number
+}
+
+export interface IdentityGraph {
+  nodes: GraphNode[]
+  edges: GraphEdge[]
+}
+
+export interface Count {
+  key: string
+  count: number
+}
+
+export interface PatternsReport {
+  until: number | null
+  window: 'week' | 'month'
+  buckets: { bucket: string; start: number; themes: Count[]; emotions: Count[] }[]
+  themes: Count[]
+  emotions: Count[]
+  pairs: { a: string; b: string; count: number }[]
+  loops: { id: string; name: string; loops: number; status: string; intensity: number }[]
+}
+
+export interface FrequencyChange {
+  key: string
+  before: number
+  after: number
+  delta: number
+}
+
+export interface Evolution {
+  from: number | null
+  to: number | null
+  events: { before: number; after: number }
+  summary: string[]
+  themes: FrequencyChange[]
+  emotions: FrequencyChange[]
+  tensions: {
+    id: string
+    name: string
+    change: string
+    delta: number
+    after: { intensity: number; status: string }
+  }[]
+  graph: {
+    nodesAdded: { id: string; kind: string; label: string }[]
+    nodesRemoved: { id: string; kind: string; label: string }[]
+  }
+}
+
+export interface AuditReport {
+  ok: boolean
+  length: number
+  verified: number
+  redacted: number
+  tree: { ok: boolean; treeHash: string | null; reason?: string }
+  firstFailure: { seq: number | null; code: string; reason: string } | null
+}
+
+export interface Status {
+  home: string
+  author: string
+  name: string | null
+  events: number
+  lastEvent: number | null
+  entries: number
+  openTensions: number
+  facets: number
+  redacted: number
+}
+
+export interface ConfigView {
+  settings: {
+    mode: 'local' | 'hybrid' | 'cloud'
+    engine: 'builtin' | 'local_llm' | 'remote_llm'
+    sync: boolean
+    modelPath: string | null
+    remoteUrl: string | null
+    remoteModel: string | null
+    contextTokens: number
+    maxTokens: number
+  }
+  recorded: string[]
+  warnings: string[]
+  apiKey: string
+}
+
+export interface ReplayAsOf {
+  mode: 'as-of'
+  until: number
+  events: number
+  entries: number
+  openTensions: number
+  facets: number
+  lastEvent: number | null
+}
