@@ -42,6 +42,8 @@ export const graphProjection: Projection = {
     CREATE TABLE graph_entries (
       seq INTEGER PRIMARY KEY, id TEXT NOT NULL, time INTEGER NOT NULL, themes TEXT NOT NULL, mood TEXT, dimension TEXT
     );
+    CREATE INDEX graph_entries_mood ON graph_entries(mood, dimension);
+    CREATE INDEX graph_entries_dimension ON graph_entries(dimension);
     CREATE TABLE graph_origins (origin TEXT PRIMARY KEY, refs TEXT NOT NULL) WITHOUT ROWID;
     CREATE TABLE graph_node_refs (
       node TEXT NOT NULL, origin TEXT NOT NULL, weight INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
@@ -381,10 +383,10 @@ class Sums {
   private bounds(refs: Bounds | undefined, condition: Condition | null): { first: number; last: number } {
     let first = refs?.first ?? null
     let last = refs?.last ?? null
-    if (condition) {
-      const statements = this.entryStatements(condition.sql)
-      const earliest = statements.first.get(...condition.params) as { time: number } | undefined
-      const latest = statements.last.get(...condition.params) as { time: number } | undefined
+    for (const alternative of condition ?? []) {
+      const statements = this.entryStatements(alternative.sql)
+      const earliest = statements.first.get(...alternative.params) as { time: number } | undefined
+      const latest = statements.last.get(...alternative.params) as { time: number } | undefined
       if (earliest) first = first === null ? earliest.time : Math.min(first, earliest.time)
       if (latest) last = last === null ? latest.time : Math.max(last, latest.time)
     }
@@ -444,24 +446,42 @@ function needsRetime(d: Delta, row: SumRow): boolean {
   return (d.removedFirst as number) <= row.first || (d.removedLast as number) >= row.last
 }
 
-/** Which entries (rows of graph_entries) make a node or an edge, as SQL: null when no entry can. */
-interface Condition {
-  sql: string
-  params: string[]
-}
+/**
+ * Which entries (rows of graph_entries) make a node or an edge, as SQL: the rows matching
+ * any of the alternatives; null when no entry can. Moods and dimensions are found through
+ * their indexes (a mood by each dimension, so that the rows come in log order); themes by
+ * a scan, which only a retraction needs (no facet or tension makes a theme).
+ */
+type Condition = { sql: string; params: (string | null)[] }[]
 
 const HAS_THEME = "instr(' ' || themes || ' ', ?) > 0"
+const DIMENSIONS: readonly (Dimension | null)[] = [null, 'mind', 'heart', 'body']
 
-function part(id: string): { sql: string; param: string } | null {
-  if (id.startsWith('theme:')) return { sql: HAS_THEME, param: ` ${id.slice('theme:'.length)} ` }
-  if (id.startsWith('emotion:')) return { sql: 'mood = ?', param: id.slice('emotion:'.length) }
-  if (id.startsWith('dimension:')) return { sql: 'dimension = ?', param: id.slice('dimension:'.length) }
-  return null
+function themeOf(id: string): string | null {
+  return id.startsWith('theme:') ? ` ${id.slice('theme:'.length)} ` : null
+}
+
+function moodOf(id: string): string | null {
+  return id.startsWith('emotion:') ? id.slice('emotion:'.length) : null
+}
+
+function dimensionOf(id: string): string | null {
+  return id.startsWith('dimension:') ? id.slice('dimension:'.length) : null
+}
+
+/** Entries with this mood, one alternative per dimension (each one index range in log order). */
+function withMood(mood: string): Condition {
+  return DIMENSIONS.map((d) => ({ sql: 'mood = ? AND dimension IS ?', params: [mood, d] }))
 }
 
 function nodeCondition(id: string): Condition | null {
-  const p = part(id)
-  return p && { sql: p.sql, params: [p.param] }
+  const theme = themeOf(id)
+  if (theme !== null) return [{ sql: HAS_THEME, params: [theme] }]
+  const mood = moodOf(id)
+  if (mood !== null) return withMood(mood)
+  const dimension = dimensionOf(id)
+  if (dimension !== null) return [{ sql: 'dimension = ?', params: [dimension] }]
+  return null
 }
 
 function edgeCondition(source: string, target: string, kind: EdgeKind): Condition | null {
@@ -469,13 +489,26 @@ function edgeCondition(source: string, target: string, kind: EdgeKind): Conditio
     case 'mentions':
     case 'felt':
       return source === SELF ? nodeCondition(target) : null
-    case 'co-occurs':
-    case 'felt-with':
+    case 'co-occurs': {
+      const a = themeOf(source)
+      const b = themeOf(target)
+      return a !== null && b !== null ? [{ sql: `${HAS_THEME} AND ${HAS_THEME}`, params: [a, b] }] : null
+    }
+    case 'felt-with': {
+      const theme = themeOf(source)
+      const mood = moodOf(target)
+      return theme !== null && mood !== null
+        ? DIMENSIONS.map((d) => ({ sql: `mood = ? AND dimension IS ? AND ${HAS_THEME}`, params: [mood, d, theme] }))
+        : null
+    }
     case 'in-dimension': {
-      const a = part(source)
-      const b = part(target)
-      if (!a || !b || source.startsWith('dimension:')) return null
-      return { sql: `${a.sql} AND ${b.sql}`, params: [a.param, b.param] }
+      const dimension = dimensionOf(target)
+      if (dimension === null) return null
+      const theme = themeOf(source)
+      if (theme !== null) return [{ sql: `dimension = ? AND ${HAS_THEME}`, params: [dimension, theme] }]
+      const mood = moodOf(source)
+      if (mood !== null) return [{ sql: 'mood = ? AND dimension = ?', params: [mood, dimension] }]
+      return null
     }
     default:
       return null

@@ -183,13 +183,22 @@ export class ReadModel {
   /** Drops every projection's tables and checkpoints: the next catch-up rebuilds from seq 0. */
   reset(): void {
     for (const fold of this.folds) fold.discard()
-    this.db.transaction(() => {
-      for (const p of this.projections) {
-        for (const table of p.tables) this.db.exec(`DROP TABLE IF EXISTS ${table}`)
-        this.db.exec(p.schema)
-        this.setCheckpoint.run(p.name, p.version, 0)
-      }
-    })()
+    // Dropping tables with secure_delete on writes zeros over every page they held (a
+    // million-event read model: ~700 MB written before the rebuild starts). Nothing in
+    // those pages was forgotten: words are zeroed and purged when they are retracted, so
+    // the pages hold what the rebuild writes again, and it reuses them as it goes.
+    this.db.pragma('secure_delete = OFF')
+    try {
+      this.db.transaction(() => {
+        for (const p of this.projections) {
+          for (const table of p.tables) this.db.exec(`DROP TABLE IF EXISTS ${table}`)
+          this.db.exec(p.schema)
+          this.setCheckpoint.run(p.name, p.version, 0)
+        }
+      })()
+    } finally {
+      this.db.pragma('secure_delete = ON')
+    }
     this.positions = this.projections.map(() => 0)
   }
 
