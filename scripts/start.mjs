@@ -29,7 +29,8 @@ function needsBuild() {
   return sources > built
 }
 
-if (needsBuild()) {
+// COSMIC_START_NO_BUILD=1 serves what dist/ holds (tests, which build first).
+if (!process.env.COSMIC_START_NO_BUILD && needsBuild()) {
   process.stderr.write('Building (the sources are newer than dist/)…\n')
   const result = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' })
   if (result.status !== 0) process.exit(result.status ?? 1)

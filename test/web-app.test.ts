@@ -105,6 +105,7 @@ test('the web app in Chromium', async (t) => {
     await hit.locator('mark').first().waitFor()
     t.is((await hit.locator('mark').first().innerText()).toLowerCase(), 'harbour', 'the match is highlighted')
     await page.getByLabel('Search your journal').fill('')
+    await page.getByText('Newest first').waitFor()
     const entry = page.locator('timeline-entry').filter({ hasText: 'Walking home by the harbour' }).first()
     await entry.waitFor()
     await entry.getByRole('button', { name: 'Amend' }).click()

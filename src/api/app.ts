@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv } from 'ajv'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Home } from '../store/home.js'
+import { ResponseCache } from './cache.js'
 import { createContext } from './context.js'
 import { errorHandler, notFoundHandler } from './errors.js'
 import { historyRoutes } from './routes/history.js'
@@ -15,7 +16,6 @@ import { profileRoutes } from './routes/profile.js'
 import { settingsRoutes } from './routes/settings.js'
 import { createStreamHub, streamRoutes } from './routes/stream.js'
 import { tensionRoutes } from './routes/tensions.js'
-import { ErrorResponse } from './schemas.js'
 import { allowedHostnames, checkHost, checkToken } from './security.js'
 
 /** dist/web, where `npm run build` bundles the web UI (this module runs from dist/src/api/). */
@@ -36,6 +36,8 @@ export interface AppOptions {
   https?: { key: Buffer | string; cert: Buffer | string } | null
   /** Behind a reverse proxy: trust X-Forwarded-* from it. */
   trustProxy?: boolean
+  /** Keep GET answers until the journal changes (default true; benchmarks measure without it too). */
+  cache?: boolean
 }
 
 const CONTENT_SECURITY_POLICY = [
@@ -124,14 +126,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const ctx = createContext(options.home)
   const hub = createStreamHub()
+  const cache = new ResponseCache(options.home)
+  const onReset = () => {
+    cache.invalidate()
+    hub.reset()
+  }
   app.addHook('preClose', async () => hub.closeAll())
   await app.register(
     async (api) => {
-      api.addSchema({ ...ErrorResponse, $id: 'Error' })
+      if (options.cache !== false) cache.register(api)
       await api.register(journalRoutes, { ctx })
       await api.register(tensionRoutes, { ctx })
       await api.register(profileRoutes, { ctx })
-      await api.register(historyRoutes, { ctx, onReset: () => hub.reset() })
+      await api.register(historyRoutes, { ctx, onReset })
       await api.register(settingsRoutes, { ctx })
       await api.register(streamRoutes(hub), { ctx })
     },

@@ -56,19 +56,6 @@ export const EventJson = Type.Object(
   { description: 'a signed event as JSON (docs/cli.md, cosmic log)' }
 )
 
-export const ErrorResponse = Type.Object(
-  {
-    error: Type.Object({
-      code: Type.String({ description: 'a code from docs/errors.md' }),
-      message: Type.String(),
-      field: Type.Optional(Type.String({ description: 'the field that failed validation' })),
-      in: Type.Optional(Type.String()),
-      data: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
-    })
-  },
-  { description: 'every error: the code, a message a person can read, and the field at fault' }
-)
-
 /** The command's JSON output, as `cosmic … --json` prints it (docs/cli.md has each shape). */
 export function Output(description: string): TSchema {
   return Type.Unknown({ description })

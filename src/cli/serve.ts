@@ -11,8 +11,9 @@ import { terminalProgress } from './progress.js'
 import { readPassphrase } from './prompt.js'
 import { collect, globals, integer, print } from './run.js'
 
-/** .cosmic-demo in the repository (this module runs from dist/src/cli/). */
-export const DEMO_HOME = fileURLToPath(new URL('../../../.cosmic-demo', import.meta.url))
+/** .cosmic-demo in the repository (this module runs from dist/src/cli/), or $COSMIC_DEMO_HOME. */
+export const DEMO_HOME =
+  process.env.COSMIC_DEMO_HOME ?? fileURLToPath(new URL('../../../.cosmic-demo', import.meta.url))
 export const DEFAULT_PORT = 4600
 
 interface ServeOptions {

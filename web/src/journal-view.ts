@@ -1,6 +1,7 @@
 import { Task, TaskStatus } from '@lit/task'
 import { css, html, LitElement, nothing } from 'lit'
 import { customElement, state } from 'lit/decorators.js'
+import { repeat } from 'lit/directives/repeat.js'
 import { ApiError, api } from './api.js'
 import { onChange } from './live.js'
 import { shared } from './styles.js'
@@ -102,7 +103,8 @@ export class JournalView extends LitElement {
     // The first paint with the journal's own entries: what the benchmark measures.
     if (!this.painted && this.timeline.value) {
       this.painted = true
-      performance.mark('journal-ready')
+      // After the frame that shows them: the next animation frame runs once the entries are painted.
+      requestAnimationFrame(() => requestAnimationFrame(() => performance.mark('journal-ready')))
     }
   }
 
@@ -203,7 +205,12 @@ export class JournalView extends LitElement {
     if (items.length === 0) {
       return html`<p class="placeholder">${searching ? 'Nothing matches.' : 'Nothing here yet: write your first entry above.'}</p>`
     }
-    return items.map((item) => html`<timeline-entry .item=${item}></timeline-entry>`)
+    // Keyed by seq, so an entry being amended keeps its form while the list around it changes (live updates).
+    return repeat(
+      items,
+      (item) => item.seq,
+      (item) => html`<timeline-entry .item=${item}></timeline-entry>`
+    )
   }
 
   override render() {

@@ -1,6 +1,7 @@
 import { Task } from '@lit/task'
 import { css, html, LitElement, nothing } from 'lit'
 import { customElement, state } from 'lit/decorators.js'
+import { repeat } from 'lit/directives/repeat.js'
 import { ApiError, api } from './api.js'
 import { day, isoDay, percent, shortDay } from './format.js'
 import { shared } from './styles.js'
@@ -194,7 +195,15 @@ export class TimeView extends LitElement {
       <div class="asof">
         <section class="card" aria-labelledby="asof-journal">
           <h3 id="asof-journal">Journal</h3>
-          ${entries.length ? entries.map((item) => html`<timeline-entry .item=${item}></timeline-entry>`) : html`<p class="placeholder">Nothing written yet.</p>`}
+          ${
+            entries.length
+              ? repeat(
+                  entries,
+                  (item) => item.seq,
+                  (item) => html`<timeline-entry .item=${item}></timeline-entry>`
+                )
+              : html`<p class="placeholder">Nothing written yet.</p>`
+          }
         </section>
         <section class="card" aria-labelledby="asof-tensions">
           <h3 id="asof-tensions">Tensions</h3>

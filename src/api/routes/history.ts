@@ -42,6 +42,7 @@ export const historyRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; onReset
   app.get(
     '/timeline',
     {
+      config: { cacheable: true },
       schema: {
         tags: ['history'],
         summary: timelineCommand.summary,
@@ -81,6 +82,7 @@ export const historyRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; onReset
   app.get(
     '/graph',
     {
+      config: { cacheable: true },
       schema: {
         tags: ['history'],
         summary: graphCommand.summary,
@@ -108,6 +110,7 @@ export const historyRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; onReset
   app.get(
     '/patterns',
     {
+      config: { cacheable: true },
       schema: {
         tags: ['history'],
         summary: patternsCommand.summary,
@@ -128,6 +131,7 @@ export const historyRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; onReset
   app.get(
     '/evolution',
     {
+      config: { cacheable: true },
       schema: {
         tags: ['history'],
         summary: evolutionCommand.summary,
@@ -169,6 +173,7 @@ export const historyRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; onReset
   app.get(
     '/replay',
     {
+      config: { cacheable: true },
       schema: {
         tags: ['audit'],
         summary: 'the state as of a time, from a throwaway read model (the live one stays)',

@@ -31,13 +31,17 @@ const ReflectBody = Type.Object(
 export const journalRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, { ctx }) => {
   app.get(
     '/status',
-    { schema: { tags: ['journal'], summary: status.summary, response: { 200: Output('as cosmic status --json') } } },
+    {
+      config: { cacheable: true },
+      schema: { tags: ['journal'], summary: status.summary, response: { 200: Output('as cosmic status --json') } }
+    },
     () => ctx.run(status, {})
   )
 
   app.get(
     '/log',
     {
+      config: { cacheable: true },
       schema: {
         tags: ['journal'],
         summary: log.summary,

@@ -22,6 +22,7 @@ export const profileRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asy
   app.get(
     '/profile',
     {
+      config: { cacheable: true },
       schema: {
         tags: ['profile'],
         summary: profileShow.summary,

@@ -14,6 +14,7 @@ export const tensionRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asy
   app.get(
     '/tensions',
     {
+      config: { cacheable: true },
       schema: {
         tags: ['tensions'],
         summary: tensionsCommand.summary,
@@ -33,6 +34,7 @@ export const tensionRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asy
   app.get(
     '/tensions/:id',
     {
+      config: { cacheable: true },
       schema: {
         tags: ['tensions'],
         summary: tensionShow.summary,
