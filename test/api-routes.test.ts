@@ -322,3 +322,31 @@ test('the OpenAPI document is served at /docs and covers every route with its sc
     'timeline query parameters are documented'
   )
 })
+
+test('GET answers are cached until the journal changes, with ETags', async (t) => {
+  const { app } = await createApiHome(t)
+  await call(app, 'POST', '/api/reflections', { text: 'first' })
+  const first = await app.inject({ method: 'GET', url: '/api/timeline', headers: AUTH })
+  const etag = first.headers.etag as string
+  t.ok(etag, 'an ETag')
+  const again = await app.inject({ method: 'GET', url: '/api/timeline', headers: { ...AUTH, 'if-none-match': etag } })
+  t.is(again.statusCode, 304, 'not modified')
+  const cached = await app.inject({ method: 'GET', url: '/api/timeline', headers: AUTH })
+  t.is(cached.body, first.body, 'the same answer')
+  t.is(cached.headers['content-type'], first.headers['content-type'])
+  await call(app, 'POST', '/api/reflections', { text: 'second' })
+  const after = await app.inject({ method: 'GET', url: '/api/timeline', headers: { ...AUTH, 'if-none-match': etag } })
+  t.is(after.statusCode, 200, 'an append invalidates')
+  t.is(after.json().items.length, 2)
+  t.not(after.headers.etag, etag)
+  const unauthorized = await app.inject({ method: 'GET', url: '/api/timeline' })
+  t.is(unauthorized.statusCode, 401, 'the cache never answers without the token')
+  const rebuilt = await call(app, 'POST', '/api/replay')
+  t.is(rebuilt.status, 200)
+  const afterRebuild = await app.inject({
+    method: 'GET',
+    url: '/api/timeline',
+    headers: { ...AUTH, 'if-none-match': after.headers.etag as string }
+  })
+  t.is(afterRebuild.statusCode, 200, 'a rebuild invalidates too')
+})

@@ -8,7 +8,7 @@ import { Ajv } from 'ajv'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Home } from '../store/home.js'
 import { ResponseCache } from './cache.js'
-import { createContext } from './context.js'
+import { type ApiContext, createContext } from './context.js'
 import { errorHandler, notFoundHandler } from './errors.js'
 import { historyRoutes } from './routes/history.js'
 import { journalRoutes } from './routes/journal.js'
@@ -38,6 +38,8 @@ export interface AppOptions {
   trustProxy?: boolean
   /** Keep GET answers until the journal changes (default true; benchmarks measure without it too). */
   cache?: boolean
+  /** The home's context, when something else shares it (cosmic serve's local socket); default a new one. */
+  context?: ApiContext
 }
 
 const CONTENT_SECURITY_POLICY = [
@@ -124,13 +126,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
 
-  const ctx = createContext(options.home)
+  const ctx = options.context ?? createContext(options.home)
   const hub = createStreamHub()
   const cache = new ResponseCache(options.home)
-  const onReset = () => {
+  const stopReset = ctx.onReset(() => {
     cache.invalidate()
     hub.reset()
-  }
+  })
+  app.addHook('onClose', async () => {
+    stopReset()
+    cache.close()
+  })
   app.addHook('preClose', async () => hub.closeAll())
   await app.register(
     async (api) => {
@@ -138,7 +144,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(journalRoutes, { ctx })
       await api.register(tensionRoutes, { ctx })
       await api.register(profileRoutes, { ctx })
-      await api.register(historyRoutes, { ctx, onReset })
+      await api.register(historyRoutes, { ctx })
       await api.register(settingsRoutes, { ctx })
       await api.register(streamRoutes(hub), { ctx })
     },

@@ -30,12 +30,18 @@ export class ResponseCache {
   private version = 0
   private bytes = 0
   private readonly entries = new Map<string, Cached>()
+  private readonly unsubscribe: () => void
 
   constructor(
     home: Home,
     private readonly maxBytes = 32 * 1024 * 1024
   ) {
-    home.onAppend(() => this.invalidate())
+    this.unsubscribe = home.onAppend(() => this.invalidate())
+  }
+
+  close(): void {
+    this.unsubscribe()
+    this.invalidate()
   }
 
   invalidate(): void {

@@ -9,15 +9,27 @@ export interface ApiContext {
   run<I, O>(command: Command<I, O>, input: I, mode?: LockMode): Promise<O>
   /** For work that is not one command (export streams a file it wrote). */
   readonly lock: HomeLock
+  /** Says the read model was rebuilt or replaced without an append (replay, import): caches and live views listen. */
+  reset(): void
+  onReset(listener: () => void): () => void
 }
 
+/** One per open home and server: the HTTP routes and the local socket share its lock. */
 export function createContext(home: Home): ApiContext {
   const lock = new HomeLock()
+  const listeners = new Set<() => void>()
   return {
     home,
     lock,
     run(command, input, mode = 'read') {
       return lock.run(mode, () => command.run({ home, progress: silentProgress }, input))
+    },
+    reset() {
+      for (const listener of listeners) listener()
+    },
+    onReset(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
     }
   }
 }

@@ -1,4 +1,5 @@
 import { Command as Program } from 'commander'
+import { runThroughServer } from '../api/local-socket.js'
 import { type Command, silentProgress } from '../commands/command.js'
 import { CosmicError } from '../errors.js'
 import { Home, resolveHomePath } from '../store/home.js'
@@ -38,6 +39,9 @@ export function printResult<O>(command: Command<unknown, O>, output: O): void {
 export async function runOnHome<I, O>(command: Command<I, O>, input: I): Promise<void> {
   const g = globals()
   const path = resolveHomePath(g.home)
+  // One home, one process: while `cosmic serve` holds this home, the command runs there.
+  const served = await runThroughServer(path, command, input)
+  if (served) return printResult(command as Command<unknown, O>, served.output)
   const passphrase = await readPassphrase({ passphraseFile: g.passphraseFile })
   const progress = g.json ? silentProgress : terminalProgress()
   progress.start('catching up', 0)

@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Command as Program } from 'commander'
 import { buildApp } from '../api/app.js'
+import { createContext } from '../api/context.js'
 import { resolveHosting } from '../api/hosting.js'
+import { listenLocalSocket } from '../api/local-socket.js'
 import { ensureApiToken } from '../api/token.js'
 import { CosmicError } from '../errors.js'
 import { createDemoHome, readPersona } from '../fixtures/load-persona.js'
@@ -77,10 +79,15 @@ export function registerServeCommand(program: Program): void {
         ? await openDemoHome(g.home ? resolveHomePath(g.home) : DEMO_HOME)
         : await Home.open(resolveHomePath(g.home), await readPassphrase({ passphraseFile: g.passphraseFile }))
       let app: Awaited<ReturnType<typeof buildApp>> | undefined
+      let local: Awaited<ReturnType<typeof listenLocalSocket>> = null
+      const context = createContext(home)
       try {
         const token = await ensureApiToken(home.path)
+        // Other cosmic commands on this home go through this process (HOME/cosmic.sock).
+        local = await listenLocalSocket(context)
         app = await buildApp({
           home,
+          context,
           token,
           host: hosting.host,
           publicHosts: opts.publicHost,
@@ -98,6 +105,7 @@ export function registerServeCommand(program: Program): void {
         })
       } catch (err) {
         await app?.close()
+        await local?.close()
         await home.close()
         throw err
       }
@@ -123,6 +131,7 @@ export function registerServeCommand(program: Program): void {
         process.once('SIGTERM', stop)
       })
       await app.close()
+      await local?.close()
       await home.close()
     })
 }

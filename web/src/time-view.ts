@@ -200,7 +200,7 @@ export class TimeView extends LitElement {
               ? repeat(
                   entries,
                   (item) => item.seq,
-                  (item) => html`<timeline-entry .item=${item}></timeline-entry>`
+                  (item) => html`<timeline-entry readonly .item=${item}></timeline-entry>`
                 )
               : html`<p class="placeholder">Nothing written yet.</p>`
           }

@@ -101,6 +101,8 @@ export class TimelineEntry extends LitElement {
   ]
 
   @property({ attribute: false }) accessor item!: TimelineItem
+  /** As of a past day: the entry is shown, not changed. */
+  @property({ type: Boolean }) accessor readonly = false
   @state() accessor amending = false
   @state() accessor busy = false
   @state() accessor error: string | null = null
@@ -174,7 +176,12 @@ export class TimelineEntry extends LitElement {
           <span class="by">mirrored by the ${m.engine.kind === 'builtin' ? 'built-in engine' : m.engine.model}</span>
         </div>`
       )}
-      <div class="actions">
+      ${this.readonly ? nothing : this.renderActions(entry)}
+    </article>`
+  }
+
+  private renderActions(entry: Entry) {
+    return html`<div class="actions">
         ${
           this.amending
             ? nothing
@@ -204,8 +211,7 @@ export class TimelineEntry extends LitElement {
           <button class="primary" @click=${() => this.forget(entry)}>Forget it</button>
           <button @click=${() => this.dialog.close()}>Keep it</button>
         </div>
-      </dialog>
-    </article>`
+      </dialog>`
   }
 
   override render() {

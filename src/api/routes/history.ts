@@ -32,13 +32,10 @@ function day(ms: number): string {
 
 /**
  * The history as a whole: timeline and search, the identity graph, patterns,
- * evolution, audit, replay and time travel, export and import. `onReset` tells live
- * views that the read model was rebuilt or replaced (no append happened).
+ * evolution, audit, replay and time travel, export and import. After a rebuild or an
+ * import, `ctx.reset()` tells caches and live views (no append happened).
  */
-export const historyRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; onReset: () => void }> = async (
-  app,
-  { ctx, onReset }
-) => {
+export const historyRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, { ctx }) => {
   app.get(
     '/timeline',
     {
@@ -195,7 +192,7 @@ export const historyRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; onReset
     },
     async () => {
       const out = await ctx.run(replayCommand, {}, 'exclusive')
-      onReset()
+      ctx.reset()
       return out
     }
   )
@@ -247,7 +244,7 @@ export const historyRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext; onReset
         const report = await ctx.run(importCommand, { file }, 'exclusive')
         return { ...report, file: 'upload' }
       })
-      onReset()
+      ctx.reset()
       return out
     }
   )
