@@ -24,6 +24,26 @@ function inView(view: string, selector: string): string {
   return `document.querySelector('cosmic-app')?.shadowRoot?.querySelector('${view}')?.shadowRoot?.querySelector('${selector}')`
 }
 
+/** Form controls and buttons, in every shadow root, that have no accessible name. */
+const UNLABELLED = `(() => {
+  const out = []
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) walk(el.shadowRoot)
+      const tag = el.tagName.toLowerCase()
+      if (!['input', 'select', 'textarea', 'button'].includes(tag) || el.type === 'hidden') continue
+      const named =
+        (el.labels && el.labels.length > 0) ||
+        el.getAttribute('aria-label') ||
+        el.getAttribute('aria-labelledby') ||
+        (tag === 'button' && el.textContent.trim())
+      if (!named) out.push(tag + (el.id ? '#' + el.id : '') + (el.name ? '[name=' + el.name + ']' : ''))
+    }
+  }
+  walk(document)
+  return out
+})()`
+
 const LAYOUT_SHIFT_WATCH = `(() => {
   window.cls = 0
   new PerformanceObserver((list) => {
@@ -237,7 +257,7 @@ test('the web app in Chromium', async (t) => {
     await page.close()
   })
 
-  await step('readable at 200% zoom, no sideways scrolling, no layout shift', async (t) => {
+  await step('readable at 200% zoom, labelled controls, no sideways scrolling, no layout shift', async (t) => {
     const page = await web.open({ zoom: 2 })
     await page.locator('timeline-entry').first().waitFor()
     await page.waitForTimeout(500)
@@ -248,6 +268,8 @@ test('the web app in Chromium', async (t) => {
         await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')
       )
       t.ok(overflow <= 0, `${section}: no horizontal scroll at 200% (${overflow}px)`)
+      const unlabelled = (await page.evaluate(UNLABELLED)) as string[]
+      t.alike(unlabelled, [], `${section}: every control has a label`)
     }
     await page.evaluate(`location.hash = '#/journal'`)
     await page.locator('timeline-entry').first().waitFor()

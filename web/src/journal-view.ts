@@ -29,7 +29,17 @@ export class JournalView extends LitElement {
     css`
       .filters {
         display: grid;
-        gap: 0.75rem;
+        gap: 0.6rem;
+        margin-bottom: 0.5rem;
+      }
+      summary {
+        cursor: pointer;
+        color: var(--muted);
+        font-size: 0.92rem;
+        padding: 0.2rem 0;
+      }
+      details[open] summary {
+        margin-bottom: 0.6rem;
       }
       .timeline {
         min-height: 24rem;
@@ -63,6 +73,7 @@ export class JournalView extends LitElement {
   @state() accessor more: TimelineItem[] = []
   @state() accessor next: string | null = null
   @state() accessor loadingMore = false
+  @state() accessor filtersOpen = false
   private stopLive: (() => void) | null = null
   private searchTimer: ReturnType<typeof setTimeout> | undefined
   private painted = false
@@ -154,7 +165,7 @@ export class JournalView extends LitElement {
 
   private renderFilters() {
     return html`<form
-      class="card filters"
+      class="filters"
       role="search"
       aria-label="Search and filter the journal"
       @input=${this.change}
@@ -166,38 +177,41 @@ export class JournalView extends LitElement {
         <label for="search">Search your journal</label>
         <input id="search" name="search" type="search" autocomplete="off" placeholder="words, “a phrase”, money*" />
       </div>
-      <div class="row">
-        <div class="field">
-          <label for="tag">Tag</label>
-          <input id="tag" name="tag" type="text" autocomplete="off" />
+      <details ?open=${this.filtersOpen} @toggle=${(e: Event) => (this.filtersOpen = (e.target as HTMLDetailsElement).open)}>
+        <summary>Filter by tag, dimension or dates</summary>
+        <div class="row">
+          <div class="field">
+            <label for="tag">Tag</label>
+            <input id="tag" name="tag" type="text" autocomplete="off" />
+          </div>
+          <div class="field">
+            <label for="filter-dimension">In dimension</label>
+            <select id="filter-dimension" name="dimension">
+              <option value="">Any</option>
+              <option value="mind">Mind</option>
+              <option value="heart">Heart</option>
+              <option value="body">Body</option>
+            </select>
+          </div>
+          <div class="field">
+            <label for="type">Show</label>
+            <select id="type" name="type">
+              <option value="">Entries and tensions</option>
+              <option value="reflection">Entries only</option>
+              <option value="tension">Tension moments only</option>
+            </select>
+          </div>
+          <div class="field">
+            <label for="from">From</label>
+            <input id="from" name="from" type="date" />
+          </div>
+          <div class="field">
+            <label for="to">To</label>
+            <input id="to" name="to" type="date" />
+          </div>
+          <button type="reset">Clear</button>
         </div>
-        <div class="field">
-          <label for="filter-dimension">In dimension</label>
-          <select id="filter-dimension" name="dimension">
-            <option value="">Any</option>
-            <option value="mind">Mind</option>
-            <option value="heart">Heart</option>
-            <option value="body">Body</option>
-          </select>
-        </div>
-        <div class="field">
-          <label for="type">Show</label>
-          <select id="type" name="type">
-            <option value="">Entries and tensions</option>
-            <option value="reflection">Entries only</option>
-            <option value="tension">Tension moments only</option>
-          </select>
-        </div>
-        <div class="field">
-          <label for="from">From</label>
-          <input id="from" name="from" type="date" />
-        </div>
-        <div class="field">
-          <label for="to">To</label>
-          <input id="to" name="to" type="date" />
-        </div>
-        <button type="reset">Clear</button>
-      </div>
+      </details>
     </form>`
   }
 
@@ -222,9 +236,9 @@ export class JournalView extends LitElement {
       <h2>Journal</h2>
       <p class="lede">Write what is alive in you. Everything stays on this device unless you choose otherwise.</p>
       <reflection-composer @reflection-created=${() => this.refresh()}></reflection-composer>
-      ${this.renderFilters()}
       <section class="timeline" aria-labelledby="timeline-title" aria-busy=${pending ? 'true' : 'false'}>
         <h3 id="timeline-title">Timeline</h3>
+        ${this.renderFilters()}
         <p class="count" aria-live="polite">
           ${page ? (page.search ? `Best matches for “${page.search}”` : 'Newest first') : ''}
         </p>

@@ -29,6 +29,10 @@ export const shared = css`
   p {
     margin: 0 0 0.75rem;
   }
+  a {
+    color: var(--accent-strong);
+    text-underline-offset: 0.15em;
+  }
   .lede {
     color: var(--muted);
     margin-bottom: 1.5rem;
