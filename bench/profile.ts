@@ -1,12 +1,16 @@
-// Where projection time goes: every projection alone, then all of them, over the same
-// generated events applied in batches of 1000, and the parts of a replay (raw read of
-// the core, decodeBlock, projections) measured one by one.
+// Where the time goes: sealing the events (validate, encode, hash, sign) and appending
+// them raw to a Hypercore; every projection alone, then all of them, over the same
+// generated events applied in batches of 1000 (and of 8192, as a rebuild does); the
+// parts of a replay (raw read of the core, decodeBlock, projections) one by one.
 // Usage: node dist/bench/profile.js [EVENTS=10000]
+//   ONLY=timeline,graph  only these projections;  BY_TYPE=1  step time by event type
+//   PRAGMAS='wal_autocheckpoint=0;...'  pragmas for the models
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Corestore from 'corestore'
 import { randomBytes } from '../src/events/crypto.js'
-import { decodeBlock } from '../src/events/envelope.js'
+import { decodeBlock, encodeBlock, type SignedEvent, sealEvent } from '../src/events/envelope.js'
 import { ScaleGenerator } from '../src/fixtures/scale.js'
 import { PROJECTIONS } from '../src/projections/index.js'
 import type { ProjectedEvent, Projection } from '../src/projections/projection.js'
@@ -35,10 +39,38 @@ try {
     generator.accept(signed)
     for (const e of signed) events.push(projected(e))
   }
-  console.log(`journal.appendBatch (sign + append) ${n}: ${round(appendMs)} ms, ${rate(n, appendMs)}`)
+  console.log(`journal.appendBatch (seal + append) ${n}: ${round(appendMs)} ms, ${rate(n, appendMs)}`)
+
+  // The same drafts sealed again, without appending: validation, encoding, BLAKE2b, Ed25519.
+  const again = new ScaleGenerator(n, { seed: 7, from, to: from + n * 60_000 })
+  let sealMs = 0
+  let prev: Uint8Array | null = null
+  let seq = 1
+  const blocks: Uint8Array[] = []
+  while (again.remaining > 0) {
+    const batch = again.nextBatch(1000)
+    const start = now()
+    const sealed: SignedEvent[] = batch.drafts.map((draft, i) => {
+      const event = sealEvent(draft, { seq: seq++, time: batch.times[i] as number, prev }, home.keys.identity)
+      prev = event.id
+      return event
+    })
+    sealMs += ms(start)
+    again.accept(sealed)
+    for (const e of sealed) blocks.push(encodeBlock(e))
+  }
+  console.log(`  of which sealing alone: ${round(sealMs)} ms, ${rate(n, sealMs)}`)
+  const store = new Corestore(join(dir, 'raw-store'))
+  const core = store.get({ name: 'raw', encryption: { key: randomBytes(32) } })
+  await core.ready()
+  let start = now()
+  for (let i = 0; i < blocks.length; i += 1000) await core.append(blocks.slice(i, i + 1000))
+  const rawMs = ms(start)
+  await store.close()
+  console.log(`raw Hypercore append of the same blocks (batches of 1000): ${round(rawMs)} ms, ${rate(n, rawMs)}`)
 
   const key = randomBytes(32)
-  const applyAll = (projections: readonly Projection[], file: string): number => {
+  const applyAll = (projections: readonly Projection[], file: string, size = 1000): number => {
     const model = ReadModel.open(join(dir, file), key, projections)
     for (const pragma of process.env.PRAGMAS?.split(';').filter(Boolean) ?? []) model.db.pragma(pragma)
     // Skip identity.created (seq 0) is not needed: start every model at seq 1 by applying seq 0 first.
@@ -67,7 +99,7 @@ try {
     }
     const start = now()
     const cpu = process.cpuUsage()
-    for (let i = 0; i < events.length; i += 1000) model.apply(events.slice(i, i + 1000))
+    for (let i = 0; i < events.length; i += size) model.apply(events.slice(i, i + size))
     const elapsed = ms(start)
     const used = process.cpuUsage(cpu)
     cpuMs = (used.user + used.system) / 1000
@@ -96,23 +128,25 @@ try {
   }
   const all = applyAll(PROJECTIONS, 'all.db')
   console.log(`  ${'ALL'.padEnd(12)} ${String(round(all)).padStart(9)} ms  ${rate(n, all)}${cpuNote()}`)
+  const big = applyAll(PROJECTIONS, 'all-8192.db', 8192)
+  console.log(`  ${'ALL by 8192'.padEnd(12)} ${String(round(big)).padStart(9)} ms  ${rate(n, big)}${cpuNote()}`)
 
   // Replay parts.
-  let start = now()
-  const blocks: (Uint8Array | null)[] = []
-  for await (const { block } of home.journal.blocks()) blocks.push(block)
-  const readMs = ms(start)
-  console.log(`journal.blocks() raw read ${blocks.length}: ${round(readMs)} ms, ${rate(blocks.length, readMs)}`)
   start = now()
-  for (const b of blocks) if (b) decodeBlock(b)
+  const stored: (Uint8Array | null)[] = []
+  for await (const { block } of home.journal.blocks()) stored.push(block)
+  const readMs = ms(start)
+  console.log(`journal.blocks() raw read ${stored.length}: ${round(readMs)} ms, ${rate(stored.length, readMs)}`)
+  start = now()
+  for (const b of stored) if (b) decodeBlock(b)
   const decodeMs = ms(start)
-  console.log(`decodeBlock ${blocks.length}: ${round(decodeMs)} ms, ${rate(blocks.length, decodeMs)}`)
+  console.log(`decodeBlock ${stored.length}: ${round(decodeMs)} ms, ${rate(stored.length, decodeMs)}`)
   start = now()
   home.readModel.reset()
   await home.readModel.catchUp(home.journal)
   const catchUpMs = ms(start)
   console.log(
-    `reset + catchUp (read, decode, project) ${blocks.length}: ${round(catchUpMs)} ms, ${rate(blocks.length, catchUpMs)}`
+    `reset + catchUp (read, decode, project) ${stored.length}: ${round(catchUpMs)} ms, ${rate(stored.length, catchUpMs)}`
   )
   await home.close()
 } finally {

@@ -12,11 +12,16 @@ const CACHE_KIB = 65_536
 /**
  * Pages of write-ahead log after which a commit folds the log into the database file
  * (SQLite's default is 1000). A checkpoint copies every page changed since the last one
- * and syncs: rarer checkpoints copy a page changed by many batches once, and a run of
- * interactive appends meets one every few hundred appends instead of every few dozen
- * (measured, 20k-event home: every ~44th reflect took ~8 ms more with 1000 pages).
+ * and syncs: rarer checkpoints copy a page changed by many batches once (measured: a
+ * third of the timeline's time with 1000 pages). A large batch (catch-up, import,
+ * benchmarks' ingest) checkpoints after 10,000 pages. A small one (one command's
+ * events) waits for 20,000, so interactive appends do not pay for the checkpoint of bulk
+ * work they follow (measured after a 100k ingest: ~130 ms once, and with 1000 pages
+ * ~8 ms every ~44th reflect); closing the read model checkpoints what is left.
  */
-const WAL_CHECKPOINT_PAGES = 10_000
+const WAL_CHECKPOINT_PAGES = { bulk: 10_000, small: 20_000 }
+/** Events from which a batch counts as bulk work for checkpoints. */
+const BULK_EVENTS = 256
 /**
  * Events per transaction when catching up or rebuilding. A large batch writes each hot
  * page (aggregates, the ends of indexes, FTS5 segments) once for many events; 8192
@@ -36,6 +41,7 @@ export class ReadModel {
   private readonly folds: BatchFold[]
   private readonly setCheckpoint
   private positions: number[]
+  private bulk = false
   /** Tests only: false skips FTS5 optimize, to show that without it deleted terms stay in the index. */
   optimizeOnPurge = true
 
@@ -82,7 +88,7 @@ export class ReadModel {
       db.pragma('foreign_keys = OFF')
       db.pragma(`cache_size = -${CACHE_KIB}`)
       db.pragma('temp_store = MEMORY')
-      db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`)
+      db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES.small}`)
       return new ReadModel(db, projections)
     } catch (err) {
       db.close()
@@ -111,6 +117,11 @@ export class ReadModel {
     if (events.length === 0) return
     let purge = false
     const before = [...this.positions]
+    const bulk = events.length >= BULK_EVENTS
+    if (bulk !== this.bulk) {
+      this.db.pragma(`wal_autocheckpoint = ${bulk ? WAL_CHECKPOINT_PAGES.bulk : WAL_CHECKPOINT_PAGES.small}`)
+      this.bulk = bulk
+    }
     try {
       this.db.transaction(() => {
         const folds = this.folds
