@@ -126,6 +126,14 @@ test('with --tls-cert and --tls-key the API speaks HTTPS', async (t) => {
   t.is(status, 200)
 })
 
+test('cosmic init makes the API token, owner-only', async (t) => {
+  const path = join(await t.tmp(), 'home')
+  const result = await runCli(['--home', path, 'init', '--name', 'Ada'])
+  t.is(result.code, 0, result.stderr)
+  t.is((await stat(join(path, 'api-token'))).mode & 0o777, 0o600)
+  t.ok(/^[A-Za-z0-9_-]{43}$/.test((await ensureApiToken(path)).trim()))
+})
+
 test('the token is made once, owner-only, and kept', async (t) => {
   const { path } = await createHome(t)
   const token = await ensureApiToken(path)

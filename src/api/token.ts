@@ -6,8 +6,9 @@ import { CosmicError } from '../errors.js'
 export const TOKEN_FILE = 'api-token'
 
 /**
- * The home's API token: made at the first `cosmic serve` (32 random bytes, base64url)
- * and kept in HOME/api-token, readable by its owner only. Whoever can read the home
+ * The home's API token: made by `cosmic init` (or the first `cosmic serve` of a home
+ * that has none), 32 random bytes in base64url, kept in HOME/api-token, readable by its
+ * owner only. Whoever can read the home
  * folder is its owner anyway; a web page on another site cannot.
  */
 export async function ensureApiToken(homePath: string): Promise<string> {

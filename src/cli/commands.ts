@@ -1,6 +1,7 @@
 // Registers every command group on the program (imported by main.ts and by the docs test).
 import { readFile } from 'node:fs/promises'
 import { Option } from 'commander'
+import { ensureApiToken } from '../api/token.js'
 import { audit } from '../commands/audit.js'
 import { amend, log, reflect, retract, status } from '../commands/journal.js'
 import { reflectAndMirror } from '../commands/mirror.js'
@@ -50,6 +51,8 @@ program
     }
     const passphrase = await readPassphrase({ passphraseFile: g.passphraseFile }, { confirm: true })
     const result = await Home.init(path, { passphrase, name: opts.name, kdf: opts.kdf, ...(seed ? { seed } : {}) })
+    // The web app's API token, made now so `cosmic serve` finds it (serve makes one for older homes).
+    await ensureApiToken(result.path)
     const output = { ...result, recovered: Boolean(seed) }
     if (g.json) return print(JSON.stringify(output, null, 2))
     print(
