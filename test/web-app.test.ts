@@ -92,9 +92,7 @@ test('the web app in Chromium', async (t) => {
       'its mirrorback is in the timeline'
     )
     t.ok(await entry.first().getByText('#harbour').isVisible(), 'with its tags')
-    await page.getByRole('heading', { name: 'Timeline' }).scrollIntoViewIfNeeded()
-    await page.evaluate('window.scrollBy(0, -120)')
-    t.comment(await web.screenshot(page, 'web-journal'))
+    t.comment(await web.screenshot(page, 'web-journal', { height: 1500 }))
     await page.close()
   })
 
@@ -113,8 +111,7 @@ test('the web app in Chromium', async (t) => {
       .filter({ hasText: 'Written elsewhere, seen here at once.' })
       .waitFor({ timeout: 10_000 })
     t.pass('the entry arrived')
-    await page.getByRole('heading', { name: 'Timeline' }).scrollIntoViewIfNeeded()
-    t.comment(await web.screenshot(page, 'web-live'))
+    t.comment(await web.screenshot(page, 'web-live', { height: 1300 }))
     await page.close()
   })
 
@@ -198,7 +195,7 @@ test('the web app in Chromium', async (t) => {
     await page.getByRole('button', { name: 'Compare' }).click()
     await page.locator('patterns-view ul.summary li').first().waitFor()
     t.ok((await page.locator('patterns-view ul.summary li').count()) > 0, 'what changed is listed')
-    t.comment(await web.screenshot(page, 'web-patterns'))
+    t.comment(await web.screenshot(page, 'web-patterns', { height: 1900 }))
     await page.close()
   })
 
@@ -223,7 +220,7 @@ test('the web app in Chromium', async (t) => {
     const then = Number((await entries.innerText()).split('\n')[0])
     t.ok(then < now, `as of that day: ${then} entries (now ${now})`)
     await page.locator('time-view identity-graph[data-drawn="true"]').waitFor()
-    t.comment(await web.screenshot(page, 'web-time'))
+    t.comment(await web.screenshot(page, 'web-time', { height: 1800 }))
     await page.close()
   })
 

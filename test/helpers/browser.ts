@@ -30,7 +30,8 @@ export interface WebFixture {
   context: BrowserContext
   /** A page opened at the URL `cosmic serve` would print (the token in the fragment). */
   open(options?: { zoom?: number; path?: string }): Promise<Page>
-  screenshot(page: Page, name: string): Promise<string>
+  /** Saves test-artifacts/NAME.png: the viewport, or the page's top `height` CSS pixels. */
+  screenshot(page: Page, name: string, options?: { height?: number }): Promise<string>
 }
 
 /**
@@ -94,9 +95,12 @@ export async function createWebFixture(t: test.Test): Promise<WebFixture> {
       await page.goto(`${base}/${options.path ?? ''}#token=${WEB_TOKEN}`)
       return page
     },
-    async screenshot(page, name) {
+    async screenshot(page, name, options = {}) {
       const path = join(ARTIFACTS, `${name}.png`)
-      await page.screenshot({ path, fullPage: false })
+      if (options.height) {
+        const width = page.viewportSize()?.width ?? 1280
+        await page.screenshot({ path, fullPage: true, clip: { x: 0, y: 0, width, height: options.height } })
+      } else await page.screenshot({ path, fullPage: false })
       return path
     }
   }
