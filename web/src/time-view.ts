@@ -120,9 +120,20 @@ export class TimeView extends LitElement {
     args: () => [this.shown] as const
   })
 
-  override async connectedCallback(): Promise<void> {
+  override connectedCallback(): void {
     super.connectedCallback()
-    const [first] = await api.get<EventJson[]>('/log', { from: 0, limit: 1 })
+    void this.findStart()
+  }
+
+  /** The slider runs from the journal's first day (its identity.created) to today. */
+  private async findStart(): Promise<void> {
+    let first: EventJson | undefined
+    try {
+      ;[first] = await api.get<EventJson[]>('/log', { from: 0, limit: 1 })
+    } catch (err) {
+      this.auditError = err instanceof ApiError ? err.detail : String(err)
+      return
+    }
     const start = first?.time ?? Date.now()
     this.start = start - (start % DAY)
     this.end = Date.now()
