@@ -167,6 +167,44 @@ test('timeline: search is ranked, highlighted, over current text only', async (t
   t.is(ftsQuery('say "hi" there*'), '"say" "hi" "there"*')
 })
 
+test('timeline: a filtered search is the unfiltered one, filtered (time range, tag, dimension)', async (t) => {
+  const { ctx, day } = await given(t)
+  const dims = ['mind', 'heart', 'body', undefined] as const
+  for (let i = 0; i < 24; i++) {
+    day(i)
+    const dimension = dims[i % 4]
+    await reflect.run(ctx, {
+      text: `river ${'stone '.repeat(i % 5)}day ${i}`,
+      tags: i % 3 === 0 ? ['walk'] : ['home'],
+      ...(dimension ? { dimension } : {})
+    })
+  }
+  const all = (await timelineCommand.run(ctx, { search: 'river', limit: 100 })).items
+  t.is(all.length, 24)
+  const entries = all.flatMap((i) => (i.kind === 'entry' ? [i.entry] : []))
+  const from = START + 5 * DAY
+  const to = START + 17 * DAY
+  const cases = [
+    { filter: { from, to }, keep: (e: (typeof entries)[number]) => e.time >= from && e.time <= to },
+    { filter: { tag: 'walk' }, keep: (e: (typeof entries)[number]) => e.tags.includes('walk') },
+    { filter: { dimension: 'heart' as const }, keep: (e: (typeof entries)[number]) => e.dimension === 'heart' },
+    {
+      filter: { from, dimension: 'body' as const, tag: 'home' },
+      keep: (e: (typeof entries)[number]) => e.time >= from && e.dimension === 'body' && e.tags.includes('home')
+    }
+  ]
+  for (const { filter, keep } of cases) {
+    const got = (await timelineCommand.run(ctx, { search: 'river', limit: 100, ...filter })).items.map((i) => i.seq)
+    t.alike(
+      got,
+      entries.filter(keep).map((e) => e.seq),
+      JSON.stringify(filter)
+    )
+  }
+  t.is((await timelineCommand.run(ctx, { search: 'river', from: START + 40 * DAY })).items.length, 0, 'nothing after')
+  t.is((await timelineCommand.run(ctx, { search: 'river', to: START - DAY })).items.length, 0, 'nothing before')
+})
+
 test('timeline: pages with an opaque cursor cover everything exactly once', async (t) => {
   const { ctx, day } = await given(t)
   for (let i = 0; i < 13; i++) {

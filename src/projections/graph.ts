@@ -190,6 +190,30 @@ interface EntryRow {
 /** One weight, in millionths. */
 const MICRO = 1_000_000
 
+const THEME = 'theme:'
+const EMOTION = 'emotion:'
+const DIMENSION = 'dimension:'
+/**
+ * Node ids of entries' themes, moods and dimensions, made once: the same string each time
+ * (its hash kept), where a new one per entry was hashed again at every lookup of the sums.
+ */
+const nodeIds = new Map<string, Map<string, string>>([
+  [THEME, new Map()],
+  [EMOTION, new Map()],
+  [DIMENSION, new Map()]
+])
+
+function nodeId(prefix: string, key: string): string {
+  const known = nodeIds.get(prefix) as Map<string, string>
+  let id = known.get(key)
+  if (id === undefined) {
+    if (known.size >= 100_000) known.clear() // a bound, not a working set: a person's vocabulary is smaller
+    id = prefix + key
+    known.set(key, id)
+  }
+  return id
+}
+
 /**
  * What an entry adds to the graph, as calls of `to` (a node, or an edge's source, target
  * and kind): its themes (sorted, without repeats), its mood (lower-cased) and its
@@ -201,9 +225,9 @@ function entryContribution(
   dimension: string | null,
   to: (source: string, target?: string, kind?: EdgeKind) => void
 ): void {
-  const themeIds = themes.map(themeNode)
-  const moodId = mood === null ? null : `emotion:${mood}`
-  const dimensionId = dimension && (themeIds.length > 0 || moodId) ? `dimension:${dimension}` : null
+  const themeIds = themes.map((tag) => nodeId(THEME, tag))
+  const moodId = mood === null ? null : nodeId(EMOTION, mood)
+  const dimensionId = dimension && (themeIds.length > 0 || moodId) ? nodeId(DIMENSION, dimension) : null
   for (let i = 0; i < themeIds.length; i++) {
     const theme = themeIds[i] as string
     to(theme)
