@@ -7,6 +7,7 @@ import { onChange } from './live.js'
 import { shared } from './styles.js'
 import type { Tension, TensionDetail } from './types.js'
 import './tension-chart.js'
+import './tensions-overview.js'
 
 function idFromHash(): string | null {
   return /[?&]id=([a-z0-9-]+)/.exec(location.hash)?.[1] ?? null
@@ -106,6 +107,13 @@ export class TensionsView extends LitElement {
     args: () => [this.version] as const
   })
 
+  /** Every tension's series, for the overview (a handful of small requests, cached by the server). */
+  private readonly all = new Task(this, {
+    task: async ([tensions], { signal }) =>
+      tensions ? Promise.all(tensions.map((t) => api.get<TensionDetail>(`/tensions/${t.id}`, {}, signal))) : [],
+    args: () => [this.list.value] as const
+  })
+
   private readonly detail = new Task(this, {
     task: async ([id], { signal }) => (id ? api.get<TensionDetail>(`/tensions/${id}`, {}, signal) : null),
     args: () => [this.selected, this.version] as const
@@ -168,6 +176,10 @@ export class TensionsView extends LitElement {
       <h2>Tensions</h2>
       <p class="lede">What pulls you two ways, and how strongly, over time. Triangles mark shifts; a star marks a resolution.</p>
       ${error ? html`<p class="error" role="alert">${error instanceof ApiError ? error.detail : String(error)}</p>` : nothing}
+      <section class="card" aria-labelledby="overview-title">
+        <h3 id="overview-title">All of them, over time</h3>
+        <tensions-overview .details=${this.all.value ?? []}></tensions-overview>
+      </section>
       <div class="layout">
         <section class="card list" aria-label="All tensions">
           ${this.list.value ? this.renderList(this.list.value) : html`<p class="placeholder">Loading…</p>`}
