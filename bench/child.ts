@@ -42,6 +42,19 @@ async function main(): Promise<Record<string, number>> {
       await home.close()
       return { events: n, ms: elapsed, bytes }
     }
+    case 'read-decode': {
+      // What a replay does before any projection: read every block and decode it (checks included).
+      const home = await Home.open(path, passphrase)
+      const start = now()
+      let n = 0
+      for await (const { block } of home.journal.blocks()) {
+        if (block) decodeBlock(block)
+        n++
+      }
+      const elapsed = ms(start)
+      await home.close()
+      return { events: n, ms: elapsed }
+    }
     case 'bare-sqlite': {
       // The same rows the timeline holds, inserted without any projection logic.
       const home = await Home.open(path, passphrase)
