@@ -49,7 +49,7 @@ test('over a real port on 127.0.0.1: the token, the Host check, and live updates
   t.is(stream.status, 200)
   t.ok(stream.headers.get('content-type')?.startsWith('text/event-stream'))
   t.absent(stream.headers.get('access-control-allow-origin'))
-  const reading = readEvents(stream.body!, (events) => events.some((e) => e.event === 'append'))
+  const reading = readEvents(stream.body!, (events) => events.some((e) => e.event === 'reset'))
   const posted = await fetch(`${base}/api/reflections`, {
     method: 'POST',
     headers: { ...AUTH, 'content-type': 'application/json' },
@@ -57,7 +57,13 @@ test('over a real port on 127.0.0.1: the token, the Host check, and live updates
   })
   t.is(posted.status, 201)
   const entry = (await posted.json()) as { entry: { id: string; seq: number } }
+  const rebuilt = await fetch(`${base}/api/replay`, { method: 'POST', headers: AUTH })
+  t.is(rebuilt.status, 200)
   const events = await reading
+  t.ok(
+    events.findIndex((e) => e.event === 'append') < events.findIndex((e) => e.event === 'reset'),
+    'a rebuild sends reset, after the append'
+  )
   t.is(events[0]?.event, 'ready')
   const append = JSON.parse(events.find((e) => e.event === 'append')!.data)
   t.is(append.events[0].id, entry.entry.id, 'the new event arrives on the stream')
@@ -72,7 +78,8 @@ test('over a real port on 127.0.0.1: the token, the Host check, and live updates
 test('hosted mode: another address refuses to start without TLS or --behind-proxy', async (t) => {
   await t.exception(resolveHosting({ host: '0.0.0.0' }), /INVALID_INPUT: --host 0.0.0.0 .*--tls-cert/)
   await t.exception(resolveHosting({ host: '192.0.2.10', tlsCert: 'cert.pem' }), /go together/)
-  t.is((await resolveHosting({ host: '0.0.0.0', behindProxy: true })).scheme, 'https')
+  await t.exception(resolveHosting({ host: '0.0.0.0', behindProxy: true }), /--public-host/)
+  t.is((await resolveHosting({ host: '0.0.0.0', behindProxy: true, publicHosts: ['journal.example'] })).scheme, 'https')
   t.is((await resolveHosting({ host: '127.0.0.1' })).scheme, 'http')
 
   const { path } = await createHome(t)

@@ -7,6 +7,8 @@ export interface HostingOptions {
   tlsCert?: string
   tlsKey?: string
   behindProxy?: boolean
+  /** Names clients put in Host (--public-host). */
+  publicHosts?: readonly string[]
 }
 
 export interface Hosting {
@@ -34,6 +36,12 @@ export async function resolveHosting(options: HostingOptions): Promise<Hosting> 
   if (!isLoopbackHost(host) && !tlsCert && !behindProxy) {
     throw CosmicError.INVALID_INPUT(
       `--host ${host} would serve your journal beyond this machine without TLS; give --tls-cert FILE --tls-key FILE, or --behind-proxy if a reverse proxy does TLS in front of it`
+    )
+  }
+  // Bound to every address, no Host names the bound one: the names clients use must be given.
+  if ((host === '0.0.0.0' || host === '::') && (options.publicHosts ?? []).length === 0) {
+    throw CosmicError.INVALID_INPUT(
+      `--host ${host} answers on every address, so requests name the server by another host: give --public-host NAME (the name in the URL clients open); other names are refused (DNS rebinding)`
     )
   }
   let https: Hosting['https'] = null

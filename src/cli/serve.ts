@@ -39,7 +39,8 @@ async function openDemoHome(path: string): Promise<Home> {
 /** The address to print: a name a browser can open, with the token in the fragment (never sent to a server). */
 export function appUrl(scheme: string, host: string, port: number, token: string): string {
   const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host
-  return `${scheme}://${shown}:${port}/#token=${token}`
+  const defaultPort = (scheme === 'https' && port === 443) || (scheme === 'http' && port === 80)
+  return `${scheme}://${shown}${defaultPort ? '' : `:${port}`}/#token=${token}`
 }
 
 /**
@@ -72,7 +73,8 @@ export function registerServeCommand(program: Program): void {
         host: opts.host,
         ...(opts.tlsCert !== undefined ? { tlsCert: opts.tlsCert } : {}),
         ...(opts.tlsKey !== undefined ? { tlsKey: opts.tlsKey } : {}),
-        behindProxy: opts.behindProxy ?? false
+        behindProxy: opts.behindProxy ?? false,
+        publicHosts: opts.publicHost
       })
       const g = globals()
       const home = opts.demo
@@ -111,7 +113,8 @@ export function registerServeCommand(program: Program): void {
       }
       const address = app.server.address()
       const port = typeof address === 'object' && address ? address.port : opts.port
-      const url = appUrl(hosting.scheme, hosting.host, port, await ensureApiToken(home.path))
+      const shownHost = opts.publicHost[0] ?? hosting.host
+      const url = appUrl(hosting.scheme, shownHost, hosting.behindProxy ? 443 : port, await ensureApiToken(home.path))
       if (g.json) print(JSON.stringify({ url, home: home.path, host: hosting.host, port }))
       else {
         print(
