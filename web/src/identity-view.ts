@@ -57,8 +57,8 @@ export class IdentityView extends LitElement {
         justify-content: space-between;
         margin-bottom: 1rem;
       }
-      select[multiple] {
-        min-height: 16rem;
+      .node {
+        margin-top: 1.25rem;
       }
       dl {
         display: grid;
@@ -169,7 +169,7 @@ export class IdentityView extends LitElement {
               ${nodes.map((n) => html`<option value=${n.id} ?selected=${this.selected === n.id}>${n.label} (${n.kind})</option>`)}
             </select>
           </div>
-          <div aria-live="polite">${
+          <div class="node" aria-live="polite">${
             graph
               ? this.renderNode(
                   graph.nodes.find((n) => n.id === this.selected),

@@ -117,6 +117,10 @@ export const shared = css`
     opacity: 0.55;
     cursor: default;
   }
+  input[type='radio'],
+  input[type='checkbox'] {
+    accent-color: var(--accent);
+  }
   :focus-visible {
     outline: 3px solid var(--focus);
     outline-offset: 2px;
