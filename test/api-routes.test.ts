@@ -24,6 +24,12 @@ test('no token is 401, a wrong one too; a foreign Host is 403; unknown routes 40
     const ok = await app.inject({ method: 'GET', url: '/api/status', headers: { ...AUTH, host } })
     t.is(ok.statusCode, 200, host)
   }
+  // The router decodes and normalises paths: the token is checked on the route that matched.
+  for (const url of ['/%61pi/status', '/api/%73tatus', '/api/status/', '/./api/status', '/docs/../api/status']) {
+    const sneaky = await app.inject({ method: 'GET', url })
+    t.ok([401, 404].includes(sneaky.statusCode), `${url} without the token: ${sneaky.statusCode}`)
+    t.absent(sneaky.body.includes('"author"'), `${url} shows nothing`)
+  }
   const unknown = await call(app, 'GET', '/api/nothing-here')
   t.is(unknown.status, 404)
   t.is(unknown.json.error.code, 'NOT_FOUND')

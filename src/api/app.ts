@@ -96,8 +96,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request) => {
     checkHost(request, allowed)
-    if (request.url === '/api' || request.url.startsWith('/api/') || request.url.startsWith('/api?')) {
-      checkToken(request, token, request.url.startsWith('/api/stream'))
+    // By the route that matched, not the raw URL: the router decodes `/%61pi/status` to /api/status.
+    const route = request.routeOptions.url
+    if (route === undefined || route === '/api' || route.startsWith('/api/')) {
+      checkToken(request, token, route === '/api/stream')
     }
   })
   app.addHook('onSend', async (request, reply, payload) => {
