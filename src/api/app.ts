@@ -103,13 +103,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   })
   app.addHook('onSend', async (request, reply, payload) => {
+    const route = request.routeOptions.url ?? ''
     reply.header('x-content-type-options', 'nosniff')
     reply.header('referrer-policy', 'no-referrer')
-    if (!request.url.startsWith('/docs')) {
+    if (!route.startsWith('/docs')) {
       reply.header('x-frame-options', 'DENY')
       reply.header('content-security-policy', CONTENT_SECURITY_POLICY)
     }
-    if (request.url.startsWith('/api')) reply.header('cache-control', 'no-store')
+    if (route.startsWith('/api')) reply.header('cache-control', 'no-store')
     return payload
   })
 
