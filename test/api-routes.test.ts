@@ -20,7 +20,11 @@ test('no token is 401, a wrong one too; a foreign Host is 403; unknown routes 40
   })
   t.is(rebinding.statusCode, 403)
   t.is(rebinding.json().error.code, 'HOST_REFUSED')
-  for (const host of ['127.0.0.1:4600', 'localhost:4600', '[::1]:4600']) {
+  for (const host of ['127.0.0.1:4600@evil.example', 'evil.example#127.0.0.1', '127.0.0.1.evil.example']) {
+    const odd = await app.inject({ method: 'GET', url: '/api/status', headers: { ...AUTH, host } })
+    t.is(odd.statusCode, 403, `Host "${host}" is refused`)
+  }
+  for (const host of ['127.0.0.1:4600', 'localhost:4600', '[::1]:4600', 'LOCALHOST']) {
     const ok = await app.inject({ method: 'GET', url: '/api/status', headers: { ...AUTH, host } })
     t.is(ok.statusCode, 200, host)
   }

@@ -30,9 +30,12 @@ export function allowedHostnames(bound: string, extra: readonly string[] = []): 
   return names
 }
 
+/** A Host header as a browser writes it: a name or an IPv4 address, or [IPv6], and maybe a port. */
+const HOST_HEADER = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i
+
 export function checkHost(request: FastifyRequest, allowed: ReadonlySet<string>): void {
   const host = request.headers.host
-  if (!host || !allowed.has(hostnameOf(host))) {
+  if (!host || !HOST_HEADER.test(host) || !allowed.has(hostnameOf(host))) {
     throw CosmicError.HOST_REFUSED(
       `Host "${host ?? ''}" is not this server's (${[...allowed].join(', ')}); open the URL cosmic serve printed`
     )
