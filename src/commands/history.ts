@@ -1,6 +1,6 @@
 import { noteEvolution } from '../engine/engine.js'
 import { CosmicError } from '../errors.js'
-import { type EventJson, eventToJson } from '../events/envelope.js'
+import type { EventJson } from '../events/envelope.js'
 import type { Dimension } from '../events/schemas.js'
 import { diffSnapshots, type Evolution, snapshot } from '../projections/evolution.js'
 import type { PatternWindow } from '../projections/patterns.js'
