@@ -108,7 +108,36 @@ const CURRENT: { readonly [T in EventType]: EventBody<T> } = {
     contentBytes: 412,
     payloadHash: 'cd'.repeat(32),
     attempt: 2
-  }
+  },
+  'sphere.joined': { sphere: 'ab'.repeat(32), name: 'Night writers', role: 'member' },
+  'sphere.left': { sphere: 'ab'.repeat(32), removed: true },
+  'sphere.created': { name: 'Night writers' },
+  'sphere.member.added': {
+    member: toHex(keyPair.publicKey),
+    writer: 'cd'.repeat(32),
+    name: 'Ada',
+    proof: 'ef'.repeat(64),
+    admin: true
+  },
+  'sphere.member.removed': { member: 'ab'.repeat(32), reason: 'asked to leave' },
+  'sphere.member.left': { note: 'moving on, thank you all' },
+  'sphere.entry.shared': {
+    text: 'Shared on purpose: the river walk, and what it loosened. ✓',
+    tags: ['walking'],
+    mood: 'calm',
+    dimension: 'body',
+    written: TIME - 86_400_000
+  },
+  'sphere.facet.shared': { dimension: 'mind', facet: 'skill', key: 'typescript', value: 'ten years', level: 4 },
+  'sphere.summary.shared': {
+    from: TIME - 30 * 86_400_000,
+    to: TIME,
+    entries: 31,
+    themes: [{ name: 'work', count: 12 }],
+    emotions: [{ name: 'calm', count: 7 }]
+  },
+  'sphere.share.retracted': { ref: ENTRY_ID },
+  'sphere.post': { text: 'Who else writes at night?', replyTo: ENTRY_ID }
 }
 
 /** Older schema versions, written in their own (old) shape. */

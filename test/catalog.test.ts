@@ -64,7 +64,18 @@ const EXAMPLES: { readonly [T in EventType]: EventBody<T> } = {
     contentBytes: 0,
     payloadHash: '00'.repeat(32),
     attempt: 1
-  }
+  },
+  'sphere.joined': { sphere: '01'.repeat(32), name: 'S', role: 'creator' },
+  'sphere.left': { sphere: '01'.repeat(32) },
+  'sphere.created': { name: 'S' },
+  'sphere.member.added': { member: '02'.repeat(32), writer: '03'.repeat(32), name: 'B', proof: '04'.repeat(64) },
+  'sphere.member.removed': { member: '02'.repeat(32) },
+  'sphere.member.left': {},
+  'sphere.entry.shared': { text: 'x', tags: [], written: 0 },
+  'sphere.facet.shared': { dimension: 'heart', facet: 'value', key: 'honesty' },
+  'sphere.summary.shared': { from: 0, to: 1, entries: 0, themes: [], emotions: [] },
+  'sphere.share.retracted': { ref: REF },
+  'sphere.post': { text: 'hello' }
 }
 
 /** Variants with optional fields left out, and edge values. */

@@ -66,6 +66,16 @@ test('a batch is all or nothing: one invalid draft and nothing is appended', asy
   t.is(ok!.header.seq, before, 'the next append takes the next seq')
 })
 
+test('sphere events belong in a sphere log: the journal refuses them, and appends nothing', async (t) => {
+  const { home } = await createHome(t)
+  const before = home.journal.length
+  t.is(
+    await codeOf(home.append([reflection('fine'), { type: 'sphere.post', body: { text: 'hello sphere' } }])),
+    'INVALID_INPUT'
+  )
+  t.is(home.journal.length, before)
+})
+
 test('explicit times must increase: the whole batch is refused otherwise', async (t) => {
   const { home } = await createHome(t)
   const last = home.journal.lastTime

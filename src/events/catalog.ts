@@ -12,9 +12,10 @@ import { profileEvents } from './profile.js'
 import { reflectionEvents } from './reflection.js'
 import type { EventDefinition } from './schemas.js'
 import { sharingEvents } from './sharing.js'
+import { sphereEvents } from './sphere.js'
 import { tensionEvents } from './tension.js'
 
-/** Every event type of the journal, its body schema and its older versions. */
+/** Every event type of the journal and of sphere logs (`sphere.*`), its body schema and its older versions. */
 export const catalog = {
   ...identityEvents,
   ...reflectionEvents,
@@ -23,7 +24,8 @@ export const catalog = {
   ...mirrorEvents,
   ...sharingEvents,
   ...configEvents,
-  ...egressEvents
+  ...egressEvents,
+  ...sphereEvents
 } as const
 
 type Catalog = typeof catalog

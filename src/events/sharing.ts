@@ -23,6 +23,26 @@ export const sharingEvents = {
       { additionalProperties: false }
     )
   ),
+  'sphere.joined': defineEvent(
+    'the person created or joined a sphere (its Autobase key; the keys to read it stay in the sealed sphere registry)',
+    1,
+    Type.Object(
+      {
+        sphere: Type.String({ pattern: '^[0-9a-f]{64}$', codec: 'hex32' }),
+        name: ShortText,
+        role: Type.Union([Type.Literal('creator'), Type.Literal('member')])
+      },
+      { additionalProperties: false }
+    )
+  ),
+  'sphere.left': defineEvent(
+    'the person left a sphere, or was removed from it',
+    1,
+    Type.Object(
+      { sphere: Type.String({ pattern: '^[0-9a-f]{64}$', codec: 'hex32' }), removed: Type.Optional(Type.Boolean()) },
+      { additionalProperties: false }
+    )
+  ),
   'share.retracted': defineEvent(
     'a share is withdrawn: peers hide it (what they received cannot be recalled)',
     1,

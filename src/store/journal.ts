@@ -13,6 +13,7 @@ import {
   type SignedEvent,
   sealEvent
 } from '../events/envelope.js'
+import { isSphereEventType } from '../events/sphere.js'
 import { leafOf, type MerkleNode } from './merkle.js'
 
 /** Blocks per storage read when streaming the log. */
@@ -117,6 +118,11 @@ export class Journal {
 
   private async appendNow(drafts: readonly Draft[], options: AppendOptions): Promise<SignedEvent[]> {
     if (drafts.length === 0) return []
+    for (const draft of drafts) {
+      if (isSphereEventType(draft.type)) {
+        throw CosmicError.INVALID_INPUT(`${draft.type} belongs in a sphere's log, not in the journal`)
+      }
+    }
     if (options.times && options.times.length !== drafts.length) {
       throw CosmicError.INVALID_INPUT('one time per event is needed')
     }
