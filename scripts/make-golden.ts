@@ -111,7 +111,7 @@ const CURRENT: { readonly [T in EventType]: EventBody<T> } = {
   },
   'sphere.joined': { sphere: 'ab'.repeat(32), name: 'Night writers', role: 'member' },
   'sphere.left': { sphere: 'ab'.repeat(32), removed: true },
-  'sphere.created': { name: 'Night writers' },
+  'sphere.created': { name: 'Night writers', by: 'Ada' },
   'sphere.member.added': {
     member: toHex(keyPair.publicKey),
     writer: 'cd'.repeat(32),

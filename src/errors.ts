@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   REMOTE_UNAUTHORIZED: 'the remote endpoint refused the credentials (401/403)',
   REMOTE_FAILED: 'the remote endpoint is unreachable, timed out, kept failing or answered something unreadable',
   // the local HTTP API
+  INVITE_INVALID: 'a sphere or device invite code that is malformed, expired or already used',
+  PAIRING_FAILED: 'pairing with a sphere did not complete: no member answered in time, or the request was denied',
   UNAUTHORIZED: 'an API request without the bearer token of this home, or with a wrong one',
   HOST_REFUSED: 'an API request whose Host header is not the host the server is bound to (DNS rebinding)',
   INTERNAL: 'a bug: please report it with the command that caused it'
@@ -92,6 +94,8 @@ export class CosmicError extends Error {
   static REMOTE_UNAUTHORIZED = (detail: string) => new CosmicError('REMOTE_UNAUTHORIZED', detail)
   static REMOTE_FAILED = (detail: string, data?: Record<string, unknown>) =>
     new CosmicError('REMOTE_FAILED', detail, data)
+  static INVITE_INVALID = (detail: string) => new CosmicError('INVITE_INVALID', detail)
+  static PAIRING_FAILED = (detail: string) => new CosmicError('PAIRING_FAILED', detail)
   static UNAUTHORIZED = (detail: string) => new CosmicError('UNAUTHORIZED', detail)
   static HOST_REFUSED = (detail: string) => new CosmicError('HOST_REFUSED', detail)
   static INTERNAL = (detail: string) => new CosmicError('INTERNAL', detail)

@@ -67,7 +67,7 @@ const EXAMPLES: { readonly [T in EventType]: EventBody<T> } = {
   },
   'sphere.joined': { sphere: '01'.repeat(32), name: 'S', role: 'creator' },
   'sphere.left': { sphere: '01'.repeat(32) },
-  'sphere.created': { name: 'S' },
+  'sphere.created': { name: 'S', by: 'A' },
   'sphere.member.added': { member: '02'.repeat(32), writer: '03'.repeat(32), name: 'B', proof: '04'.repeat(64) },
   'sphere.member.removed': { member: '02'.repeat(32) },
   'sphere.member.left': {},

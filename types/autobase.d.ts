@@ -19,8 +19,12 @@ declare module 'autobase' {
       readonly key: Uint8Array
       readonly discoveryKey: Uint8Array
     }
+    /** The store handed to open: view cores by name. */
+    interface ViewStore {
+      get(name: string | { name: string; valueEncoding?: unknown }): Hypercore
+    }
     interface Options<View, V = Uint8Array> {
-      open(store: Corestore, host: Host): View
+      open(store: ViewStore, host: Host): View
       apply(nodes: readonly ApplyNode<V>[], view: View, host: Host): Promise<void>
       close?(view: View): Promise<void>
       valueEncoding?: unknown

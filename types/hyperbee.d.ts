@@ -25,6 +25,7 @@ declare module 'hyperbee' {
       put(key: K, value: V): Promise<void>
       del(key: K): Promise<void>
       get(key: K): Promise<Entry<K, V> | null>
+      createReadStream(range?: Range<K>): AsyncIterable<Entry<K, V>>
       flush(): Promise<void>
     }
   }

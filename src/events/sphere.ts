@@ -29,9 +29,9 @@ const Count = Type.Object(
 
 export const sphereEvents = {
   'sphere.created': defineEvent(
-    'the first event of a sphere: its name; the author becomes its first member and admin',
+    'the first event of a sphere: its name and its creator\'s display name; the author becomes its first member and admin',
     1,
-    Type.Object({ name: Name }, { additionalProperties: false })
+    Type.Object({ name: Name, by: Name }, { additionalProperties: false })
   ),
   'sphere.member.added': defineEvent(
     'a member admits a person: their identity key, the device (Autobase writer) it binds, and their signed consent to that binding',
