@@ -81,7 +81,13 @@ const CURRENT: { readonly [T in EventType]: EventBody<T> } = {
   },
   'consent.granted': { audience: 'sphere:family', scope: ['reflection.recorded'], until: TIME + 86_400_000 },
   'consent.revoked': { ref: ENTRY_ID },
-  'share.published': { sphere: 'family', source: ENTRY_ID, summary: 'a walk by the river' },
+  'share.published': {
+    sphere: 'ab'.repeat(32),
+    source: ENTRY_ID,
+    kind: 'entry',
+    item: ENTRY_ID,
+    summary: 'a walk by the river'
+  },
   'share.retracted': { ref: ENTRY_ID },
   'config.changed': {
     mode: 'hybrid',
@@ -154,6 +160,7 @@ const LEGACY: readonly { readonly type: EventType; readonly schema: number; read
     }
   },
   { type: 'config.changed', schema: 1, body: { mode: 'hybrid', engine: 'local_llm', sync: true } },
+  { type: 'share.published', schema: 1, body: { sphere: 'family', source: ENTRY_ID, summary: 'a walk by the river' } },
   {
     type: 'evolution.noted',
     schema: 1,

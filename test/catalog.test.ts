@@ -44,7 +44,7 @@ const EXAMPLES: { readonly [T in EventType]: EventBody<T> } = {
   'evolution.noted': { from: 0, to: 1767225600000, summary: 'A slower year.', changes: [] },
   'consent.granted': { audience: 'sphere:friends', scope: ['reflection.recorded', 'tension.noted'], until: 2 ** 40 },
   'consent.revoked': { ref: REF },
-  'share.published': { sphere: 'friends', source: REF, summary: 'on rain' },
+  'share.published': { sphere: 'friends', source: REF, kind: 'entry', item: REF, summary: 'on rain' },
   'share.retracted': { ref: REF },
   'config.changed': {
     mode: 'cloud',
@@ -90,7 +90,7 @@ const MORE_EXAMPLES: readonly { readonly type: EventType; readonly body: unknown
   { type: 'tension.shifted', body: { id: 'a', intensity: 5e-324 } },
   { type: 'profile.set', body: { dimension: 'heart', facet: 'value', key: 'honesty' } },
   { type: 'consent.granted', body: { audience: 'x', scope: ['y'] } },
-  { type: 'share.published', body: { sphere: 's', source: 'journal' } },
+  { type: 'share.published', body: { sphere: 's', source: 'journal', kind: 'summary' } },
   { type: 'evolution.noted', body: { from: 2 ** 53 - 1, to: 0xffffffff + 1, summary: 's', changes: ['c'] } }
 ]
 

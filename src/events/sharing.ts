@@ -16,12 +16,33 @@ export const sharingEvents = {
     Type.Object({ ref: EventId }, { additionalProperties: false })
   ),
   'share.published': defineEvent(
-    'something from the journal was published into a sphere (as a new envelope there)',
-    1,
+    "something from the journal was published into a sphere, as a new envelope there: what it came from (an entry id, a facet, or patterns), and the sphere envelope's id",
+    2,
     Type.Object(
-      { sphere: ShortText, source: ShortText, summary: Type.Optional(ShortText) },
+      {
+        sphere: ShortText,
+        source: ShortText,
+        kind: Type.Union([
+          Type.Literal('entry'),
+          Type.Literal('facet'),
+          Type.Literal('summary'),
+          Type.Literal('other')
+        ]),
+        item: Type.Optional(EventId),
+        summary: Type.Optional(ShortText)
+      },
       { additionalProperties: false }
-    )
+    ),
+    [
+      {
+        schema: 1,
+        body: Type.Object(
+          { sphere: ShortText, source: ShortText, summary: Type.Optional(ShortText) },
+          { additionalProperties: false }
+        ),
+        upcast: (old) => ({ ...old, kind: 'other' })
+      }
+    ]
   ),
   'sphere.joined': defineEvent(
     'the person created or joined a sphere (its Autobase key; the keys to read it stay in the sealed sphere registry)',
