@@ -60,7 +60,7 @@ async function twoMembers(t: T) {
     testing: true
   })
   await sb.ready()
-  const proof = signWriterBinding(b.identity, sa.key, sb.writerKey)
+  const proof = signWriterBinding(b.identity, sa.discoveryKey, sb.writerKey)
   await sa.publish('sphere.member.added', {
     member: toHex(b.identity.publicKey),
     writer: toHex(sb.writerKey),

@@ -4,6 +4,7 @@ import { patternsProjection } from './patterns.js'
 import { profileProjection } from './profile.js'
 import type { Projection } from './projection.js'
 import { redactionsProjection } from './redactions.js'
+import { sharesProjection } from './shares.js'
 import { tensionsProjection } from './tensions.js'
 import { timelineProjection } from './timeline.js'
 
@@ -15,7 +16,8 @@ export const PROJECTIONS: readonly Projection[] = [
   profileProjection,
   graphProjection,
   patternsProjection,
-  egressProjection
+  egressProjection,
+  sharesProjection
 ]
 
 export type { ProjectedEvent, Projection } from './projection.js'

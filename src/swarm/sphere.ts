@@ -37,12 +37,16 @@ import { isSphereEventType, type SphereEventType } from '../events/sphere.js'
 /** Signed by a joining member: binds their identity to one device (writer) of one sphere. */
 const WRITER_BINDING_DOMAIN = new TextEncoder().encode('cosmicsynccore/sphere-writer/v1\n')
 
-export function writerBindingMessage(sphereKey: Uint8Array, writer: Uint8Array): Uint8Array {
-  return b4a.concat([WRITER_BINDING_DOMAIN, sphereKey, writer])
+/**
+ * The sphere is named by its discovery key, which a joining member knows from the
+ * invite before anyone tells them the sphere's key.
+ */
+export function writerBindingMessage(discoveryKey: Uint8Array, writer: Uint8Array): Uint8Array {
+  return b4a.concat([WRITER_BINDING_DOMAIN, discoveryKey, writer])
 }
 
-export function signWriterBinding(identity: SigningKeyPair, sphereKey: Uint8Array, writer: Uint8Array): Uint8Array {
-  return sign(writerBindingMessage(sphereKey, writer), identity.secretKey)
+export function signWriterBinding(identity: SigningKeyPair, discoveryKey: Uint8Array, writer: Uint8Array): Uint8Array {
+  return sign(writerBindingMessage(discoveryKey, writer), identity.secretKey)
 }
 
 export interface SphereMeta {
@@ -370,7 +374,7 @@ async function applyEvent(batch: ViewBatch, host: Autobase.Host, writer: string,
       if (
         !verify(
           b4a.from(body.proof, 'hex') as Uint8Array,
-          writerBindingMessage(host.key, writerKey),
+          writerBindingMessage(host.discoveryKey, writerKey),
           b4a.from(body.member, 'hex') as Uint8Array
         )
       ) {

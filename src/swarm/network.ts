@@ -1,0 +1,109 @@
+import BlindPairing from 'blind-pairing'
+import type Corestore from 'corestore'
+import HyperDHT from 'hyperdht'
+import Hyperswarm from 'hyperswarm'
+import { toHex } from '../events/crypto.js'
+
+/** Where the DHT starts: a LAN bootstrap (`--bootstrap`, COSMIC_BOOTSTRAP) or the public one. */
+export interface NetworkOptions {
+  readonly bootstrap?: readonly { host: string; port: number }[]
+  /** Address the DHT binds (tests: 127.0.0.1, see shared/ENVIRONMENT.md). */
+  readonly host?: string
+  /** How often a member polls for pairing requests, ms (blind-pairing's default is minutes). */
+  readonly pairingPoll?: number
+}
+
+export interface PeerStatus {
+  /** Remote Noise public key (hex). */
+  readonly peer: string
+  /** Discovery keys (hex) both sides joined. */
+  readonly topics: string[]
+  readonly initiator: boolean
+  readonly since: number
+}
+
+/**
+ * One Hyperswarm for a home: joins the discovery key of every sphere, replicates the
+ * spheres' Corestore (HOME/spheres: never the journal's) on every connection, and
+ * carries blind-pairing for invites. Everything it sends is Noise-encrypted on the
+ * wire and sphere-encrypted inside.
+ */
+export class SwarmNode {
+  readonly swarm: Hyperswarm
+  readonly pairing: BlindPairing
+  private readonly joined = new Map<string, Uint8Array>()
+  private readonly peers = new Map<string, { topics: Set<string>; initiator: boolean; since: number }>()
+  private readonly listeners = new Set<() => void>()
+
+  constructor(
+    private readonly store: Corestore,
+    options: NetworkOptions = {}
+  ) {
+    const dhtOptions: HyperDHT.Options = {}
+    if (options.bootstrap) dhtOptions.bootstrap = options.bootstrap.map((b) => ({ host: b.host, port: b.port }))
+    if (options.host) dhtOptions.host = options.host
+    this.swarm = new Hyperswarm({ dht: new HyperDHT(dhtOptions) })
+    this.swarm.on('connection', (conn, info) => {
+      const peer = toHex(conn.remotePublicKey)
+      this.peers.set(peer, {
+        topics: new Set(info.topics.map((t) => toHex(t))),
+        initiator: info.client,
+        since: Date.now()
+      })
+      this.store.replicate(conn)
+      conn.on('error', () => {})
+      conn.on('close', () => {
+        this.peers.delete(peer)
+        this.changed()
+      })
+      this.changed()
+    })
+    this.pairing = new BlindPairing(this.swarm, { poll: options.pairingPoll ?? 5_000 })
+  }
+
+  /** Calls `listener` when a peer connects or leaves. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private changed() {
+    for (const listener of this.listeners) listener()
+  }
+
+  async join(discoveryKey: Uint8Array): Promise<void> {
+    const hex = toHex(discoveryKey)
+    if (this.joined.has(hex)) return
+    this.joined.set(hex, discoveryKey)
+    const discovery = this.swarm.join(discoveryKey, { server: true, client: true })
+    await discovery.flushed()
+  }
+
+  async leave(discoveryKey: Uint8Array): Promise<void> {
+    const hex = toHex(discoveryKey)
+    if (!this.joined.delete(hex)) return
+    await this.swarm.leave(discoveryKey)
+  }
+
+  get topics(): string[] {
+    return [...this.joined.keys()]
+  }
+
+  status(): PeerStatus[] {
+    return [...this.peers.entries()].map(([peer, p]) => ({
+      peer,
+      topics: [...p.topics],
+      initiator: p.initiator,
+      since: p.since
+    }))
+  }
+
+  async flush(): Promise<void> {
+    await this.swarm.flush()
+  }
+
+  async close(): Promise<void> {
+    await this.pairing.close().catch(() => {})
+    await this.swarm.destroy()
+  }
+}

@@ -1,0 +1,126 @@
+import test from 'brittle'
+import createTestnet from 'hyperdht/testnet.js'
+import { CosmicError } from '../src/errors.js'
+import { DEFAULT_CONFIG } from '../src/events/config.js'
+import { listShares } from '../src/projections/shares.js'
+import type { Home } from '../src/store/home.js'
+import { Spheres } from '../src/swarm/spheres.js'
+import { createHome, filesContaining } from './helpers/home.js'
+
+async function online(home: Home) {
+  await home.append([{ type: 'config.changed', body: { ...DEFAULT_CONFIG, mode: 'hybrid', sync: true } }])
+}
+
+async function until(check: () => Promise<boolean>, what: string, ms = 30_000) {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (await check()) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise
+    return 'no error'
+  } catch (err) {
+    return CosmicError.is(err) ? err.code : `not a CosmicError: ${String(err)}`
+  }
+}
+
+async function peer(t: test.Test, name: string, bootstrap: { host: string; port: number }[]) {
+  const { home, path } = await createHome(t, { name })
+  const spheres = await Spheres.open(home, { bootstrap, host: '127.0.0.1', pairingPoll: 1000 })
+  t.teardown(() => spheres.close(), { order: -2 })
+  return { home, path, spheres }
+}
+
+test('local mode: nothing joins the swarm, and the message says how to allow it', async (t) => {
+  const { home } = await createHome(t)
+  const spheres = await Spheres.open(home)
+  t.teardown(() => spheres.close(), { order: -2 })
+  const created = await spheres.create('Offline circle')
+  t.is(created.members, 1, 'a sphere can be created offline')
+  t.is(await codeOf(spheres.startNetwork()), 'NETWORK_REFUSED')
+  t.is(spheres.online, false)
+  t.is(await codeOf(spheres.join('not a code')), 'INVITE_INVALID')
+})
+
+test('two homes over a loopback swarm: invite, join, share, see; private entries are refused and never cross', async (t) => {
+  t.timeout(120_000)
+  const testnet = await createTestnet(3, { host: '127.0.0.1', teardown: t.teardown })
+  const a = await peer(t, 'Ada', testnet.bootstrap)
+  const b = await peer(t, 'Ben', testnet.bootstrap)
+  await online(a.home)
+  await online(b.home)
+
+  const secret = 'ultramarine-confession-4471'
+  const [privateEntry] = await a.home.append([
+    { type: 'reflection.recorded', body: { text: `Only mine: ${secret}`, tags: ['private'] } }
+  ])
+  const [shareable] = await a.home.append([
+    {
+      type: 'reflection.recorded',
+      body: { text: 'The river walk helped.', tags: ['walking'], mood: 'calm' },
+      privacy: 'shareable'
+    }
+  ])
+
+  const sphere = await a.spheres.create('Night writers')
+  await a.spheres.startNetwork()
+  const invite = await a.spheres.invite(sphere.key)
+  t.ok(invite.code.length > 40, 'an invite code')
+
+  const joined = await b.spheres.join(invite.code, { timeout: 60_000 })
+  t.is(joined.key, sphere.key)
+  t.is(joined.name, 'Night writers')
+  t.is(joined.role, 'member')
+
+  // The invite was one-time: a second join with it is refused.
+  t.is((await a.spheres.list())[0]?.openInvites, 0)
+
+  // Sharing a private entry is refused, with a clear message, and records nothing.
+  const before = a.home.journal.length
+  try {
+    await a.spheres.shareEntry(sphere.key, privateEntry?.id ? Buffer.from(privateEntry.id).toString('hex') : '')
+    t.fail('a private entry was shared')
+  } catch (err) {
+    t.is((err as CosmicError).code, 'NETWORK_REFUSED')
+    t.ok(/private: it never leaves this device/.test((err as Error).message), (err as Error).message)
+  }
+  t.is(a.home.journal.length, before, 'nothing recorded for a refused share')
+
+  const { share, item } = await a.spheres.shareEntry(
+    sphere.key,
+    Buffer.from(shareable?.id as Uint8Array).toString('hex')
+  )
+  t.is(share.header.type, 'share.published')
+  const shares = listShares(a.home.readModel.db)
+  t.is(shares.length, 1)
+  t.is(shares[0]?.item, Buffer.from(item.id).toString('hex'))
+
+  await b.spheres.post(sphere.key, 'Welcome, and thank you for the invite.')
+  const { sphere: onB } = await b.spheres.get(sphere.key)
+  const { sphere: onA } = await a.spheres.get(sphere.key)
+  await until(async () => {
+    await onB.update()
+    await onA.update()
+    return (await onB.feed()).length === 2 && (await onA.feed()).length === 2
+  }, 'both feeds to hold the share and the post')
+  const feed = await onB.feed()
+  t.ok(feed.some((i) => i.type === 'sphere.entry.shared' && JSON.stringify(i.body).includes('river walk')))
+  t.alike((await onA.members()).map((m) => m.name).sort(), ['Ada', 'Ben'])
+
+  // Unshare: peers hide it.
+  await a.spheres.unshare(Buffer.from(shareable?.id as Uint8Array).toString('hex'))
+  await until(async () => {
+    await onB.update()
+    return (await onB.feed()).every((i) => i.type !== 'sphere.entry.shared')
+  }, 'B to hide the withdrawn share')
+  t.is(listShares(a.home.readModel.db, { live: true }).length, 0)
+
+  // B's storage never held the private words.
+  await b.spheres.close()
+  t.alike(await filesContaining(b.path, secret), [], 'no private words anywhere in B')
+})
