@@ -26,7 +26,7 @@ declare module 'corestore' {
     get(opts: Corestore.GetOptions | Uint8Array): Hypercore
     namespace(name: string): Corestore
     session(opts?: unknown): Corestore
-    replicate(isInitiator: boolean, opts?: unknown): import('node:stream').Duplex
+    replicate(isInitiator: boolean | import('node:stream').Duplex, opts?: unknown): import('node:stream').Duplex
   }
 
   export = Corestore
