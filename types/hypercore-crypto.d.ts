@@ -9,6 +9,8 @@ declare module 'hypercore-crypto' {
   export function data(block: Uint8Array): Uint8Array
   /** Parent hash of two sibling nodes. */
   export function parent(a: TreeNode, b: TreeNode): Uint8Array
+  /** The discovery key of a core key (a keyed BLAKE2b hash: it reveals nothing of the key). */
+  export function discoveryKey(publicKey: Uint8Array): Uint8Array
   /** The tree hash over the roots (what a Hypercore signs). */
   export function tree(roots: TreeNode[]): Uint8Array
 }

@@ -9,6 +9,8 @@ declare module 'hyperdht' {
       port?: number
       ephemeral?: boolean
       firewalled?: boolean
+      /** The node's default key pair: the identity used by `connect` and `createServer`. */
+      keyPair?: KeyPair
     }
     interface KeyPair {
       publicKey: Uint8Array
@@ -56,6 +58,8 @@ declare module 'hyperswarm' {
       bootstrap?: { host: string; port: number }[]
       keyPair?: HyperDHT.KeyPair
       maxPeers?: number
+      /** Return true to refuse a peer (checked on incoming and outgoing connections). */
+      firewall?: (remotePublicKey: Uint8Array, payload: unknown) => boolean
     }
     interface PeerInfo {
       readonly publicKey: Uint8Array
