@@ -120,18 +120,45 @@ const UNSTEMMED = new Set([
   'whereas',
   'towards',
   'afterwards',
+  // fields whose name ends like a plural: "robotics" is not many robotic
   'physics',
-  'mathematics'
+  'mathematics',
+  'robotics',
+  'economics',
+  'ethics',
+  'politics',
+  'analytics',
+  'statistics',
+  'linguistics',
+  'genetics',
+  'electronics',
+  'graphics',
+  'acoustics',
+  'aesthetics',
+  'athletics',
+  'gymnastics',
+  'logistics',
+  'semantics',
+  'ergonomics',
+  'informatics',
+  'bioinformatics',
+  'ceramics',
+  'optics',
+  'phonetics',
+  'dynamics',
+  'mechanics',
+  'aerodynamics',
+  'thermodynamics'
 ])
 
 /**
  * Removes a regular English plural ending from one lower-case word: "-ies" → "-y",
  * "-sses", "-xes", "-ches", "-shes", "-zzes" lose "-es", any other "-s" goes, except
- * after "s", "u", "i" ("glass", "status", "analysis") and in words ending in "-ics".
+ * after "s", "u", "i" ("glass", "status", "analysis"), in words of three letters or
+ * fewer, and in the words listed above ("news", "robotics").
  */
 export function stem(word: string): string {
   if (word.length <= 3 || UNSTEMMED.has(word) || !word.endsWith('s')) return word
-  if (word.endsWith('ics')) return word
   if (word.endsWith('ies') && word.length > 4) return `${word.slice(0, -3)}y`
   if (/(?:ss|x|ch|sh|zz)es$/.test(word)) return word.slice(0, -2)
   if (/[sui]s$/.test(word)) return word
