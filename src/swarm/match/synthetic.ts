@@ -7,17 +7,22 @@ import type { Weights } from './score.js'
  * A seeded synthetic sphere with planted ground truth, to measure how well matching
  * finds the people it should.
  *
- * Planted communities have two sides. Every member of side A has two skills at level
- * 4 or 5 that side B seeks, and seeks two skills side B has; side B the reverse. The
- * whole community shares three rare interests (from a long tail that noise members
- * also draw from) and two values. The truth for a member is the other side of their
- * community: every one of them answers what the member seeks and seeks what the member
- * offers. Everyone else is noise: popular skills (often the very skills the
- * communities trade in, at any level), popular interests and values drawn with a
- * Zipf-like skew, seeking of popular skills, a few long-tail interests, some projects.
- * Community members carry the same kind of noise on top of their planted facets.
+ * Planted communities have two sides of 10 to 14 members. Every member of side A has
+ * the two skills side B seeks, at level 3 to 5, and seeks the two skills side B has;
+ * side B the reverse. The community has three rare interests (drawn from a long
+ * tail that noise members also draw from) and two values; each member holds a random
+ * two or more of the interests and one or more of the values. The truth for a member
+ * is the other side of their community: every one of them answers what the member
+ * seeks and seeks what the member offers.
+ *
+ * Everyone else is noise: popular skills (often the very skills the communities
+ * trade in, at any level), popular interests and values drawn with a Zipf-like skew,
+ * seeking of popular skills, a few long-tail interests, some projects. For every
+ * community there are also about as many decoys: noise members with one of a side's
+ * skills at level 3 to 5 who seek one of the other side's, but share none of its
+ * interests. Community members carry noise facets too. Labels come in the ways
+ * people write them ("TS", "typescript", "TypeScript").
  */
-
 /** Popular skills, each with the ways people write it (normalisation must fold them). */
 const SKILLS: readonly (readonly string[])[] = [
   ['TypeScript', 'typescript', 'TS'],
