@@ -1,5 +1,11 @@
 import { CosmicError } from '../../errors.js'
-import { type MemberProfile, type NormalizedProfile, normalizeProfile, type ProjectEntry } from './profile.js'
+import {
+  DEFAULT_SKILL_LEVEL,
+  type MemberProfile,
+  type NormalizedProfile,
+  normalizeProfile,
+  type ProjectEntry
+} from './profile.js'
 import {
   bestSimilarity,
   compareResults,
@@ -142,8 +148,7 @@ export class MatchIndex {
     this.vocabulary = options.vocabulary ?? DEFAULT_VOCABULARY
     this.stats = {
       interestIdf: (term) => idf(this.interests.get(term)?.slots.length ?? 0, this.slotOf.size),
-      valueIdf: (term) => idf(this.values.get(term)?.slots.length ?? 0, this.slotOf.size),
-      projectIdf: (term) => idf(this.projectTerms.get(term)?.length ?? 0, this.projectTotal)
+      valueIdf: (term) => idf(this.values.get(term)?.slots.length ?? 0, this.slotOf.size)
     }
   }
 
@@ -428,7 +433,7 @@ export class MatchIndex {
     const score = this.projectScore
     const mark = this.projectMark
     const epoch = this.epoch
-    const total = this.projectTotal
+    const n = this.slotOf.size
     const add = (id: number, contribution: number) => {
       if (mark[id] !== epoch) {
         mark[id] = epoch
@@ -437,16 +442,19 @@ export class MatchIndex {
       }
       score[id] = (score[id] as number) + contribution
     }
-    for (const [weight, terms] of [
-      [weights.interests, me.interests],
-      [weights.skills, me.seeking]
-    ] as const) {
-      if (weight <= 0) continue
-      for (const t of terms) {
+    if (weights.interests > 0) {
+      for (const t of me.interests) {
         const posting = this.projectTerms.get(t.term)
         if (!posting) continue
-        const contribution = weight * idf(posting.length, total)
+        const contribution = weights.interests * idf(this.interests.get(t.term)?.slots.length ?? 0, n)
         for (const id of posting) add(id, contribution)
+      }
+    }
+    if (weights.skills > 0) {
+      const contribution = weights.skills * skillRaw(DEFAULT_SKILL_LEVEL)
+      for (const t of me.seeking) {
+        const posting = this.projectTerms.get(t.term)
+        if (posting) for (const id of posting) add(id, contribution)
       }
     }
     // No index over vectors yet: with embeddings, every embedded project is compared (linear in their number).

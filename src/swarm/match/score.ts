@@ -1,12 +1,11 @@
 import { CosmicError } from '../../errors.js'
-import type { FacetKind, NormalizedProfile, ProjectEntry, Term } from './profile.js'
+import { DEFAULT_SKILL_LEVEL, type FacetKind, type NormalizedProfile, type ProjectEntry, type Term } from './profile.js'
 
 /**
  * The parts of a match score. For a member: shared interests (IDF-weighted),
  * complementary skills (my seeking against their skills, and their seeking against
  * my skills, by level) and shared values (IDF-weighted). For a project: my interests
- * and my seeking against the terms of its name and description (IDF over the
- * sphere's projects), and the semantic similarity of its description when
+ * and my seeking against the terms of its name and description, and the semantic similarity of its description when
  * embeddings were given.
  */
 export const COMPONENTS = ['interests', 'skills', 'values', 'semantic'] as const
@@ -128,7 +127,6 @@ export interface MatchResult {
 export interface SphereStats {
   interestIdf(term: string): number
   valueIdf(term: string): number
-  projectIdf(term: string): number
 }
 
 /** Embeddings of one side of a project match, when a semantic hook is in use. */
@@ -288,7 +286,9 @@ export function bestSimilarity(semantic: SemanticInputs): { index: number; simil
 /**
  * Why a project matches `me`: my interests, then my seeking, against the terms of
  * its name and description, then the semantic similarity of its description to my
- * closest interest or seeking facet (only with embeddings).
+ * closest interest or seeking facet (only with embeddings). On the same scale as a
+ * member: an interest it mentions is worth that interest's IDF in the sphere, a
+ * seeking it mentions what a skill of the default level would be.
  */
 export function explainProject(
   me: NormalizedProfile,
@@ -301,7 +301,7 @@ export function explainProject(
   const theirs: FacetRef = { kind: 'project', label: project.label }
   if (weights.interests > 0) {
     joinTerms(me.interests, project.terms, (mine) => {
-      const raw = stats.projectIdf(mine.term)
+      const raw = stats.interestIdf(mine.term)
       items.push({
         component: 'interests',
         term: mine.term,
@@ -315,7 +315,7 @@ export function explainProject(
   }
   if (weights.skills > 0) {
     joinTerms(me.seeking, project.terms, (mine) => {
-      const raw = stats.projectIdf(mine.term)
+      const raw = skillRaw(DEFAULT_SKILL_LEVEL)
       items.push({
         component: 'skills',
         term: mine.term,
