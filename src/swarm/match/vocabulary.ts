@@ -58,7 +58,7 @@ export const SYNONYMS: readonly SynonymGroup[] = [
   { term: 'open source', variants: ['oss', 'foss', 'free software', 'open-source software'] },
   { term: 'project management', variants: ['project manager', 'programme management'] },
   { term: 'graphic design', variants: ['graphics design', 'visual design'] },
-  { term: 'copywriting', variants: ['copy writing', 'copy editing'] },
+  { term: 'copywriting', variants: ['copy writing', 'copywriter'] },
   { term: 'fundraising', variants: ['fund raising', 'grant writing'] },
   // interests
   { term: 'board game', variants: ['boardgame', 'tabletop game', 'tabletop gaming', 'board gaming'] },
