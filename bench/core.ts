@@ -167,7 +167,12 @@ async function interactiveReflect(home: Home, samples: number): Promise<Result[]
   ]
 }
 
-async function atScale(dir: string, n: number, log: (s: string) => void): Promise<Result[]> {
+async function atScale(
+  dir: string,
+  n: number,
+  log: (s: string) => void,
+  onScaledHome?: (home: Home) => Promise<void>
+): Promise<Result[]> {
   const path = join(dir, 'scaled-home')
   let start = now()
   let last = 0
@@ -235,6 +240,8 @@ async function atScale(dir: string, n: number, log: (s: string) => void): Promis
       unit: 'ms'
     })
   }
+  // Other benchmarks on the same big home (the mirror engine's), before it closes.
+  await onScaledHome?.(home)
   await home.close()
 
   const replay = await child('replay', path)
@@ -295,6 +302,8 @@ export async function benchCore(options: {
   events: number
   ingest: number
   log: (s: string) => void
+  /** Runs on the open big home after its own measurements (it may append). */
+  onScaledHome?: (home: Home) => Promise<void>
 }): Promise<Result[]> {
   const dir = await mkdtemp(join(tmpdir(), 'cosmic-bench-'))
   try {
@@ -304,7 +313,7 @@ export async function benchCore(options: {
     const interactive = await interactiveReflect(home, 300)
     await home.close()
     options.log(`a ${options.events}-event home…`)
-    const scale = await atScale(dir, options.events, options.log)
+    const scale = await atScale(dir, options.events, options.log, options.onScaledHome)
     return [...ingestResults, ...interactive, ...scale]
   } finally {
     await rm(dir, { recursive: true, force: true })

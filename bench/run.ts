@@ -2,13 +2,25 @@
 import { writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { benchCore, type Result } from './core.js'
+import { benchLocalModel, benchMirror } from './engine.js'
 
 const events = Number(process.env.BENCH_EVENTS ?? 1_000_000)
 const ingest = Number(process.env.BENCH_INGEST ?? 100_000)
 const log = (s: string) => process.stderr.write(`${s}\n`)
 
 const started = Date.now()
-const results: Result[] = await benchCore({ events, ingest, log })
+let mirror: Result[] = []
+const results: Result[] = await benchCore({
+  events,
+  ingest,
+  log,
+  onScaledHome: async (home) => {
+    mirror = await benchMirror(home, { log, events })
+  }
+})
+const localModel = await benchLocalModel(log)
+if (localModel.skipped) log(`SKIPPED ${localModel.skipped}`)
+results.push(...mirror, ...localModel.results)
 
 const lines = [
   `CosmicSyncCore benchmarks, ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'})`,
@@ -21,6 +33,7 @@ for (const r of results) {
     `| ${r.name} | ${r.value.toLocaleString('en-US')} ${r.unit} | ${r.baseline ? `${r.baseline.name}: ${r.baseline.value.toLocaleString('en-US')} ${r.unit}` : ''} | ${r.ratio ?? ''}${r.ratio !== undefined ? 'x' : ''} | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : 'NO'} |`
   )
 }
+if (localModel.skipped) lines.push('', `SKIPPED ${localModel.skipped}`)
 lines.push('', `total ${Math.round((Date.now() - started) / 1000)} s`)
 const table = lines.join('\n')
 process.stdout.write(`${table}\n`)

@@ -27,7 +27,14 @@ interface Received {
   body: Buffer
 }
 
-type Reply = { status?: number; body?: string; headers?: Record<string, string>; delayMs?: number }
+type Reply = {
+  status?: number
+  body?: string
+  headers?: Record<string, string>
+  delayMs?: number
+  /** Drop the connection instead of answering: before any byte of the answer, or halfway through its body. */
+  reset?: 'before-answer' | 'mid-body'
+}
 
 function answer(text: string, themes: string[] = ['loopback']): string {
   return JSON.stringify({
@@ -51,6 +58,13 @@ async function loopbackModel(t: test.Test) {
       const reply = script.shift() ?? { body: answer('You wrote about something. What do you notice?') }
       const send = () => {
         if (res.destroyed) return
+        if (reply.reset === 'before-answer') return void req.socket.destroy()
+        if (reply.reset === 'mid-body') {
+          const full = reply.body ?? answer('never finished')
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(full)) })
+          res.write(full.slice(0, full.length >> 1), () => req.socket.destroy())
+          return
+        }
         res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers })
         res.end(reply.body ?? '')
       }
@@ -280,6 +294,75 @@ test('a timeout and an unreachable host are clear errors', async (t) => {
   await configSet.run(ctx(home), { pairs: [['remote_url', closed]] })
   await consentGrant.run(ctx(home), { endpoint: closed })
   await expectError(t, mirrorEntry(home, entry.id, FAST), 'REMOTE_FAILED', 'ECONNREFUSED')
+})
+
+test('a timeout and a dropped connection are retried with backoff, each attempt in the ledger; a refused one is not', async (t) => {
+  const server = await loopbackModel(t)
+  const { home } = await remoteHome(t, server.url, 'hybrid', [['remote_timeout_ms', '300']])
+  await consentGrant.run(ctx(home), { endpoint: server.url })
+  const entry = await reflect.run(ctx(home), { text: 'Flaky line.' })
+  const count = () => listEgress(home.readModel.db).length
+  const attempts = (outcome: { egress: { body: unknown }[] }) =>
+    outcome.egress.map((e) => (e.body as { attempt: number }).attempt)
+
+  server.script.push({ delayMs: 2000, body: answer('too late') }, { body: answer('On time now. What changed?') })
+  const afterTimeout = await mirrorEntry(home, entry.id, FAST)
+  t.is(afterTimeout.text, 'On time now. What changed?', 'a timeout, then an answer')
+  t.alike(attempts(afterTimeout), [1, 2])
+
+  server.script.push({ reset: 'before-answer' }, { reset: 'mid-body' }, { body: answer('Third time. What holds?') })
+  const received = server.received.length
+  const afterResets = await mirrorEntry(home, entry.id, FAST)
+  t.is(afterResets.text, 'Third time. What holds?', 'two dropped connections, then an answer')
+  t.alike(attempts(afterResets), [1, 2, 3])
+  t.is(server.received.length - received, 3)
+  const sent = server.received.slice(received)
+  t.ok(
+    sent.every((r) => r.body.equals(sent[0]!.body)),
+    'the same payload each time'
+  )
+  t.alike(
+    listEgress(home.readModel.db)
+      .slice(-3)
+      .map((r) => [r.attempt, r.bytes, r.payloadHash]),
+    sent.map((r, i) => [i + 1, r.body.byteLength, payloadHash(r.body)]),
+    'the ledger matches what the server received, attempt by attempt'
+  )
+
+  // Bounded: remote_retries 2 is three attempts, then a clear error with the last problem.
+  const mirrorbacks = () =>
+    (home.readModel.db.prepare('SELECT count(*) AS n FROM mirrorbacks').get() as { n: number }).n
+  const mb = mirrorbacks()
+  let n = count()
+  server.script.push({ reset: 'before-answer' }, { reset: 'mid-body' }, { reset: 'before-answer' })
+  await expectError(
+    t,
+    mirrorEntry(home, entry.id, FAST),
+    'REMOTE_FAILED',
+    `cannot reach ${server.url}/chat/completions (UND_ERR_SOCKET`
+  )
+  t.is(count() - n, 3, 'three attempts, all in the ledger')
+  n = count()
+  server.script.push(
+    { delayMs: 2000, body: answer('late') },
+    { delayMs: 2000, body: answer('late') },
+    { delayMs: 2000, body: answer('late') }
+  )
+  await expectError(t, mirrorEntry(home, entry.id, FAST), 'REMOTE_FAILED', 'within 300 ms (after 3 attempt(s))')
+  t.is(count() - n, 3)
+  t.is(mirrorbacks(), mb, 'no mirrorback from a failed call')
+
+  // Nothing listens on a port that was just free: the host is not there, and waiting would not change that.
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const port = (probe.address() as AddressInfo).port
+  await new Promise<void>((resolve) => probe.close(() => resolve()))
+  const closed = `http://127.0.0.1:${port}/v1`
+  await configSet.run(ctx(home), { pairs: [['remote_url', closed]] })
+  await consentGrant.run(ctx(home), { endpoint: closed })
+  n = count()
+  await expectError(t, mirrorEntry(home, entry.id, { ...FAST, backoffMs: 60_000 }), 'REMOTE_FAILED', 'ECONNREFUSED')
+  t.is(count() - n, 1, 'a refused connection is not retried')
 })
 
 test('consent: revoked or expired is refused; the environment cannot send around it', async (t) => {

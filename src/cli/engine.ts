@@ -25,7 +25,7 @@ const SET_OPTIONS: readonly [flag: string, key: string, help: string][] = [
   ['--key-env <name>', 'remote_key_env', 'environment variable holding the API key'],
   ['--key-file <file>', 'remote_key_file', 'file holding the API key'],
   ['--timeout-ms <ms>', 'remote_timeout_ms', 'remote_llm: timeout per attempt'],
-  ['--retries <n>', 'remote_retries', 'remote_llm: retries on 429 and 5xx']
+  ['--retries <n>', 'remote_retries', 'remote_llm: retries on 429, 5xx, a timeout or a dropped connection']
 ]
 
 function camel(flag: string): string {

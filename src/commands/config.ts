@@ -150,7 +150,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
   },
   remote_retries: {
     field: 'remoteRetries',
-    help: 'retries on 429 and 5xx, with backoff (0..10)',
+    help: 'retries on 429, 5xx, a timeout or a dropped connection, with backoff (0..10)',
     parse: integer('remote_retries', 0, 10),
     optional: true
   }

@@ -41,7 +41,8 @@ export interface Analysis {
 type Entry = { kind: 'emotion'; value: Emotion } | { kind: 'theme'; value: Theme } | { kind: 'negator' }
 
 const PHRASES = new Map<string, Entry[]>()
-let longestPhrase = 1
+/** For each word that starts a phrase, the most words a phrase starting with it has: lookups try no longer ones. */
+const LONGEST_FROM = new Map<string, number>()
 
 function addPhrase(phrase: string, entry: Entry): void {
   const key = normalize(phrase).split(' ').filter(Boolean).join(' ')
@@ -51,7 +52,8 @@ function addPhrase(phrase: string, entry: Entry): void {
   )
     list.push(entry)
   PHRASES.set(key, list)
-  longestPhrase = Math.max(longestPhrase, key.split(' ').length)
+  const words = key.split(' ')
+  LONGEST_FROM.set(words[0] as string, Math.max(LONGEST_FROM.get(words[0] as string) ?? 1, words.length))
 }
 
 for (const emotion of EMOTIONS)
@@ -93,12 +95,15 @@ function stems(word: string): string[] {
 }
 
 function lookup(tokens: readonly string[], at: number): { entries: Entry[]; length: number } | null {
-  const max = Math.min(longestPhrase, tokens.length - at)
-  for (let length = max; length >= 1; length--) {
+  const word = tokens[at] as string
+  // Longest match first; most words start no phrase, so this is usually one map lookup, not one per length.
+  const max = Math.min(LONGEST_FROM.get(word) ?? 1, tokens.length - at)
+  for (let length = max; length > 1; length--) {
     const entries = PHRASES.get(tokens.slice(at, at + length).join(' '))
     if (entries) return { entries, length }
   }
-  const word = tokens[at] as string
+  const single = PHRASES.get(word)
+  if (single) return { entries: single, length: 1 }
   for (const stem of stems(word)) {
     const entries = PHRASES.get(stem)
     if (entries?.every((e) => e.kind !== 'negator')) return { entries, length: 1 }

@@ -1,7 +1,7 @@
 import { CosmicError } from '../errors.js'
 import { toHex } from '../events/crypto.js'
 import type { Database } from '../projections/projection.js'
-import { entrySeqs, findEntry, isRetracted, listProfile, listTensions } from '../projections/queries.js'
+import { entrySeqs, findEntry, isRetracted, listProfile, listTensions, prepared } from '../projections/queries.js'
 import type { Home } from '../store/home.js'
 
 /**
@@ -130,16 +130,22 @@ export async function buildMirrorContext(home: Home, entryId: string, options: C
   const values: ContextValue[] = []
   const recent: ContextEntry[] = []
   if (options.scope === 'full') {
-    const seriesSeqs = db.prepare<[string], { seq: number; kind: string }>(
-      `SELECT seq, kind FROM tension_series WHERE id = ? AND kind IN ('noted', 'shifted') ORDER BY seq`
+    // The two ends of a tension's series, not the series: it grows with every shift (thousands on a big home).
+    // On the (id, seq) key each reads a row or two: `noted` comes first, and only `resolved` can follow the last shift.
+    const notedSeq = prepared<[string], { seq: number }>(
+      db,
+      "SELECT seq FROM tension_series WHERE id = ? AND kind = 'noted' ORDER BY seq LIMIT 1"
+    )
+    const lastShiftSeq = prepared<[string], { seq: number }>(
+      db,
+      "SELECT seq FROM tension_series WHERE id = ? AND kind = 'shifted' ORDER BY seq DESC LIMIT 1"
     )
     for (const t of listTensions(db).slice(0, MAX_TENSIONS)) {
       const line = `${t.name} ${t.poles.join(' ')} ${t.domain} 0.00`
       const cost = estimateTokens(line) + 4
       if (cost > budget) break
-      const series = seriesSeqs.all(t.id)
-      const noted = series.find((s) => s.kind === 'noted')
-      const lastShift = series.filter((s) => s.kind === 'shifted').at(-1)
+      const noted = notedSeq.get(t.id)
+      const lastShift = lastShiftSeq.get(t.id)
       const sources: string[] = []
       for (const s of [noted, lastShift]) if (s) sources.push(await ids(s.seq))
       tensions.push({
@@ -154,7 +160,8 @@ export async function buildMirrorContext(home: Home, entryId: string, options: C
       budget -= cost
     }
 
-    const profileSeq = db.prepare<[string], { seq: number }>(
+    const profileSeq = prepared<[string], { seq: number }>(
+      db,
       "SELECT seq FROM profile WHERE dimension = 'heart' AND facet = 'value' AND key = ?"
     )
     for (const facet of listProfile(db)
@@ -168,11 +175,10 @@ export async function buildMirrorContext(home: Home, entryId: string, options: C
     }
 
     // Ids only from the table; each entry through the shared query, so this reads what the timeline reads.
-    const recentIds = db
-      .prepare<[string, number], { id: string }>(
-        'SELECT id FROM entries WHERE sealed = 0 AND id != ? ORDER BY time DESC, seq DESC LIMIT ?'
-      )
-      .all(row.id, options.recent ?? DEFAULT_RECENT)
+    const recentIds = prepared<[string, number], { id: string }>(
+      db,
+      'SELECT id FROM entries WHERE sealed = 0 AND id != ? ORDER BY time DESC, seq DESC LIMIT ?'
+    ).all(row.id, options.recent ?? DEFAULT_RECENT)
     for (const { id } of recentIds) {
       if (budget < 24) break
       const r = findEntry(db, id)

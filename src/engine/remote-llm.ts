@@ -10,7 +10,8 @@ import type { RemoteTarget } from './settings.js'
 /**
  * `remote_llm`: any OpenAI-compatible chat-completions endpoint (Ollama, LM Studio,
  * llama.cpp server, vLLM, hosted APIs). Node's fetch with a timeout per attempt;
- * retries with exponential backoff on 429 and 5xx (honouring Retry-After); clear
+ * retries with exponential backoff on 429 and 5xx (honouring Retry-After), on a
+ * timeout and on a connection that was reset or closed under the request; clear
  * errors for 401/403, an unreachable host, a timeout and an answer that is not
  * JSON. Before each attempt, the egress recorder appends the ledger entry: if that
  * fails, nothing is sent.
@@ -81,6 +82,7 @@ export function remoteProvider(options: RemoteOptions): MirrorProvider {
     if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`
     const attempts = target.retries + 1
     let lastProblem = ''
+    let hint = ''
     for (let attempt = 1; attempt <= attempts; attempt++) {
       await options.recordEgress({
         endpoint: url,
@@ -91,35 +93,42 @@ export function remoteProvider(options: RemoteOptions): MirrorProvider {
         attempt,
         disclosure
       })
-      let response: Response
+      let status: number
+      let text: string
+      let wait: number | null = null
       try {
-        response = await doFetch(url, {
+        // One signal for the whole attempt: a body that stalls after the headers times out too.
+        const response = await doFetch(url, {
           method: 'POST',
           headers,
           body,
           signal: AbortSignal.timeout(target.timeoutMs),
           redirect: 'error'
         })
-      } catch (err) {
-        throw networkError(err, url, target.timeoutMs)
-      }
-      let text: string
-      try {
+        status = response.status
+        wait = retryAfter(response)
         text = await response.text()
       } catch (err) {
-        throw networkError(err, url, target.timeoutMs)
+        const problem = networkProblem(err, url, target.timeoutMs)
+        if (!problem.transient) throw CosmicError.REMOTE_FAILED(`${problem.message}${problem.hint}`)
+        lastProblem = problem.message
+        hint = problem.hint
+        if (attempt === attempts) break
+        await sleep(Math.min(maxBackoff, backoff * 2 ** (attempt - 1)))
+        continue
       }
-      if (response.ok) return parseAnswer(text, url)
-      if (response.status === 401 || response.status === 403) {
+      if (status >= 200 && status < 300) return parseAnswer(text, url)
+      if (status === 401 || status === 403) {
         throw CosmicError.REMOTE_UNAUTHORIZED(
-          `${url} answered ${response.status}${snippet(text)}: the API key is missing or not accepted (set COSMIC_REMOTE_API_KEY, or cosmic config set remote_key_env NAME / remote_key_file FILE)`
+          `${url} answered ${status}${snippet(text)}: the API key is missing or not accepted (set COSMIC_REMOTE_API_KEY, or cosmic config set remote_key_env NAME / remote_key_file FILE)`
         )
       }
-      lastProblem = `${response.status}${snippet(text)}`
-      if (!RETRYABLE(response.status) || attempt === attempts) break
-      await sleep(Math.min(maxBackoff, retryAfter(response) ?? backoff * 2 ** (attempt - 1)))
+      lastProblem = `${url} answered ${status}${snippet(text)}`
+      hint = ''
+      if (!RETRYABLE(status) || attempt === attempts) break
+      await sleep(Math.min(maxBackoff, wait ?? backoff * 2 ** (attempt - 1)))
     }
-    throw CosmicError.REMOTE_FAILED(`${url} answered ${lastProblem} (after ${attempts} attempt(s))`)
+    throw CosmicError.REMOTE_FAILED(`${lastProblem} (after ${attempts} attempt(s))${hint}`)
   }
 
   return {
@@ -145,18 +154,46 @@ function snippet(text: string): string {
   return clean ? ` (${clean})` : ''
 }
 
-function networkError(err: unknown, url: string, timeoutMs: number): CosmicError {
+/**
+ * Connection failures worth another attempt: the server or something between closed
+ * or reset the connection under the request (a keep-alive connection the server
+ * dropped, a proxy restarting). A refused connection or an unknown host is not: the
+ * host is not there, and waiting would only delay the clear error.
+ */
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT'
+])
+
+/** What went wrong with the connection, in words, and whether another attempt may help. */
+function networkProblem(
+  err: unknown,
+  url: string,
+  timeoutMs: number
+): { message: string; hint: string; transient: boolean } {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } }
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') {
-    return CosmicError.REMOTE_FAILED(
-      `${url} did not answer within ${timeoutMs} ms (raise it: cosmic config set remote_timeout_ms N)`
-    )
+    return {
+      message: `${url} did not answer within ${timeoutMs} ms`,
+      hint: '; to wait longer: cosmic config set remote_timeout_ms N',
+      transient: true
+    }
   }
   const cause = e?.cause
   const reason = cause?.code
     ? `${cause.code}${cause.message ? `: ${cause.message}` : ''}`
     : (cause?.message ?? e?.message ?? String(err))
-  return CosmicError.REMOTE_FAILED(`cannot reach ${url} (${reason})`)
+  return {
+    message: `cannot reach ${url} (${reason})`,
+    hint: '',
+    transient: cause?.code !== undefined && TRANSIENT_CODES.has(cause.code)
+  }
 }
 
 /** Reads a chat-completions answer: bad JSON and a missing message are clear errors. */

@@ -42,7 +42,11 @@ export const configEvents = {
         remoteKeyFile: Type.Optional(Setting('file holding the key')),
         remoteTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000, description: 'per attempt' })),
         remoteRetries: Type.Optional(
-          Type.Integer({ minimum: 0, maximum: 10, description: 'retries on 429 and 5xx, with backoff' })
+          Type.Integer({
+            minimum: 0,
+            maximum: 10,
+            description: 'retries on 429, 5xx, a timeout or a dropped connection, with backoff'
+          })
         )
       },
       { additionalProperties: false }

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3-multiple-ciphers'
 import { CosmicError } from '../errors.js'
 import { describeNode, type EdgeKind, type NodeKind, SELF } from './graph.js'
 import { bucketStart, type MentionKind, type PatternWindow, WINDOWS } from './patterns.js'
@@ -5,6 +6,27 @@ import type { Database } from './projection.js'
 import { idKey, sortedTags } from './timeline.js'
 
 /** Typed reads of the read model, shared by the CLI and the API. */
+
+const statements = new WeakMap<Database, Map<string, Statement<unknown[], unknown>>>()
+
+/**
+ * A statement prepared once per open database. better-sqlite3 compiles the SQL on
+ * every `prepare` (10-30 µs here), longer than an indexed lookup takes to run; the
+ * reads a command repeats (a mirrorback's context makes dozens) use this.
+ */
+export function prepared<P extends unknown[], R>(db: Database, sql: string): Statement<P, R> {
+  let cache = statements.get(db)
+  if (!cache) {
+    cache = new Map()
+    statements.set(db, cache)
+  }
+  let statement = cache.get(sql)
+  if (!statement) {
+    statement = db.prepare<unknown[], unknown>(sql)
+    cache.set(sql, statement)
+  }
+  return statement as unknown as Statement<P, R>
+}
 
 export interface EntryRow {
   id: string
@@ -63,10 +85,10 @@ function entriesWithPrefix<Row extends { id: string }>(db: Database, columns: st
   const head = prefix.slice(0, 13)
   const low = Number.parseInt(head.padEnd(13, '0'), 16)
   const high = Number.parseInt(head.padEnd(13, 'f'), 16)
-  return db
-    .prepare<[number, number, string], Row>(
-      `SELECT ${columns} FROM entries e WHERE e.idkey BETWEEN ? AND ? AND e.id >= ? ORDER BY e.idkey, e.id LIMIT 2`
-    )
+  return prepared<[number, number, string], Row>(
+    db,
+    `SELECT ${columns} FROM entries e WHERE e.idkey BETWEEN ? AND ? AND e.id >= ? ORDER BY e.idkey, e.id LIMIT 2`
+  )
     .all(low, high, prefix)
     .filter((r) => r.id.startsWith(prefix))
 }
@@ -85,18 +107,20 @@ export function countEntriesWithPrefix(db: Database, prefix: string): number {
 
 /** The log positions that hold an entry's words: the entry itself, its amendments and its mirrorbacks. */
 export function entrySeqs(db: Database, id: string): { seq: number; kind: string }[] {
-  const entry = db
-    .prepare<[number, string], { seq: number }>('SELECT seq FROM entries WHERE idkey = ? AND id = ?')
-    .get(idKey(id), id)
+  const entry = prepared<[number, string], { seq: number }>(
+    db,
+    'SELECT seq FROM entries WHERE idkey = ? AND id = ?'
+  ).get(idKey(id), id)
   if (!entry) return []
-  const later = db
-    .prepare<[number], { seq: number; kind: string }>('SELECT seq, kind FROM entry_events WHERE entry = ? ORDER BY seq')
-    .all(entry.seq)
+  const later = prepared<[number], { seq: number; kind: string }>(
+    db,
+    'SELECT seq, kind FROM entry_events WHERE entry = ? ORDER BY seq'
+  ).all(entry.seq)
   return [{ seq: entry.seq, kind: 'recorded' }, ...later]
 }
 
 export function isRetracted(db: Database, id: string): boolean {
-  return db.prepare('SELECT 1 FROM redactions WHERE ref = ? LIMIT 1').get(id) !== undefined
+  return prepared<[string], unknown>(db, 'SELECT 1 FROM redactions WHERE ref = ? LIMIT 1').get(id) !== undefined
 }
 
 export interface TensionRow {
@@ -120,10 +144,10 @@ interface RawTension extends Omit<TensionRow, 'poles'> {
 
 export function listTensions(db: Database, options: { includeResolved?: boolean } = {}): TensionRow[] {
   const where = options.includeResolved ? '' : "WHERE status = 'open'"
-  return db
-    .prepare<[], RawTension>(
-      `SELECT id, name, poles, domain, intensity, status, loops, insight, toward, created, updated, privacy FROM tensions ${where} ORDER BY status, intensity DESC, id`
-    )
+  return prepared<[], RawTension>(
+    db,
+    `SELECT id, name, poles, domain, intensity, status, loops, insight, toward, created, updated, privacy FROM tensions ${where} ORDER BY status, intensity DESC, id`
+  )
     .all()
     .map((r) => ({ ...r, poles: JSON.parse(r.poles) as [string, string] }))
 }
@@ -159,12 +183,11 @@ export interface FacetRow {
 }
 
 export function listProfile(db: Database): FacetRow[] {
-  return db
-    .prepare<[], FacetRow>(
-      `SELECT dimension, facet, key, value, level, privacy, time FROM profile
+  return prepared<[], FacetRow>(
+    db,
+    `SELECT dimension, facet, key, value, level, privacy, time FROM profile
        ORDER BY CASE dimension WHEN 'mind' THEN 0 WHEN 'heart' THEN 1 ELSE 2 END, facet, key`
-    )
-    .all()
+  ).all()
 }
 
 export function hasFacet(db: Database, dimension: string, facet: string, key: string): boolean {
@@ -175,7 +198,7 @@ export function hasFacet(db: Database, dimension: string, facet: string, key: st
 }
 
 export function getSetting(db: Database, name: string): string | undefined {
-  return db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE name = ?').get(name)?.value
+  return prepared<[string], { value: string }>(db, 'SELECT value FROM settings WHERE name = ?').get(name)?.value
 }
 
 export function countRows(
