@@ -16,6 +16,21 @@ import {
 import { amend, log, reflect, retract, status } from '../commands/journal.js'
 import { mirror, reflectAndMirror } from '../commands/mirror.js'
 import { profileRemove, profileSet, profileShow } from '../commands/profile.js'
+import {
+  peers,
+  share,
+  sharesList,
+  sphereCreate,
+  sphereFeed,
+  sphereInvite,
+  sphereJoin,
+  sphereLeave,
+  sphereList,
+  sphereMembers,
+  spherePost,
+  sphereRemove,
+  unshare
+} from '../commands/sphere.js'
 import { tensionAdd, tensionList, tensionResolve, tensionShift } from '../commands/tension.js'
 import { vaultExportKey } from '../commands/vault.js'
 import type { LockMode } from './lock.js'
@@ -60,7 +75,20 @@ export const COMMANDS: Readonly<Record<string, { command: AnyCommand; mode: Lock
   egress: { command: egressList, mode: 'read' },
   'consent grant': { command: consentGrant, mode: 'write' },
   'consent revoke': { command: consentRevoke, mode: 'write' },
-  'consent list': { command: consentList, mode: 'read' }
+  'consent list': { command: consentList, mode: 'read' },
+  'sphere create': { command: sphereCreate, mode: 'write' },
+  'sphere list': { command: sphereList, mode: 'read' },
+  'sphere invite': { command: sphereInvite, mode: 'write' },
+  'sphere join': { command: sphereJoin, mode: 'write' },
+  'sphere members': { command: sphereMembers, mode: 'read' },
+  'sphere remove': { command: sphereRemove, mode: 'write' },
+  'sphere leave': { command: sphereLeave, mode: 'write' },
+  'sphere feed': { command: sphereFeed, mode: 'read' },
+  'sphere post': { command: spherePost, mode: 'write' },
+  share: { command: share, mode: 'write' },
+  unshare: { command: unshare, mode: 'write' },
+  shares: { command: sharesList, mode: 'read' },
+  peers: { command: peers, mode: 'read' }
 }
 
 /** The registry key of a command object, or undefined for one a server does not run. */

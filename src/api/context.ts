@@ -1,5 +1,6 @@
 import { type Command, silentProgress } from '../commands/command.js'
 import type { Home } from '../store/home.js'
+import type { Spheres } from '../swarm/spheres.js'
 import { HomeLock, type LockMode } from './lock.js'
 
 /** What every route group gets: the open home, and one way to run a command over it. */
@@ -12,18 +13,23 @@ export interface ApiContext {
   /** Says the read model was rebuilt or replaced without an append (replay, import): caches and live views listen. */
   reset(): void
   onReset(listener: () => void): () => void
+  /** The home's spheres (opened on first use), when this server runs them. */
+  readonly spheres?: () => Promise<Spheres>
 }
 
 /** One per open home and server: the HTTP routes and the local socket share its lock. */
-export function createContext(home: Home): ApiContext {
+export function createContext(home: Home, spheres?: () => Promise<Spheres>): ApiContext {
   const lock = new HomeLock()
   const listeners = new Set<() => void>()
   return {
     home,
     lock,
     run(command, input, mode = 'read') {
-      return lock.run(mode, () => command.run({ home, progress: silentProgress }, input))
+      return lock.run(mode, () =>
+        command.run({ home, progress: silentProgress, ...(spheres ? { spheres } : {}) }, input)
+      )
     },
+    ...(spheres ? { spheres } : {}),
     reset() {
       for (const listener of listeners) listener()
     },

@@ -19,6 +19,7 @@ import { registerHistoryCommands } from './history.js'
 import { promptHidden, readPassphrase } from './prompt.js'
 import { collect, globals, integer, number, print, program, runOnHome, textArgument } from './run.js'
 import { registerServeCommand } from './serve.js'
+import { registerSphereCommands } from './spheres.js'
 
 const dimensionOption = new Option('--dimension <dimension>', 'the dimension it touches').choices([
   'mind',
@@ -236,3 +237,4 @@ vault
 registerHistoryCommands(program)
 registerEngineCommands(program)
 registerServeCommand(program)
+registerSphereCommands(program)

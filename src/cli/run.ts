@@ -3,6 +3,8 @@ import { runThroughServer } from '../api/local-socket.js'
 import { type Command, silentProgress } from '../commands/command.js'
 import { CosmicError } from '../errors.js'
 import { Home, resolveHomePath } from '../store/home.js'
+import { parseBootstrap } from '../swarm/bootstrap.js'
+import { lazySpheres, type SpheresOptions } from '../swarm/spheres.js'
 import { EXIT } from './exit-codes.js'
 import { terminalProgress } from './progress.js'
 import { readPassphrase } from './prompt.js'
@@ -12,6 +14,7 @@ export interface GlobalOptions {
   home?: string
   json?: boolean
   passphraseFile?: string
+  bootstrap?: string
 }
 
 export const program = new Program('cosmic')
@@ -19,6 +22,10 @@ export const program = new Program('cosmic')
   .option('--home <dir>', 'the home folder (default: $COSMIC_HOME, else ~/.cosmic)')
   .option('--json', 'machine-readable JSON output')
   .option('--passphrase-file <file>', 'read the vault passphrase from a file (else $COSMIC_PASSPHRASE, else a prompt)')
+  .option(
+    '--bootstrap <host:port,...>',
+    'DHT bootstrap nodes for spheres, e.g. a LAN node from `cosmic dht-bootstrap` (else $COSMIC_BOOTSTRAP, else the public DHT)'
+  )
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
 
@@ -48,10 +55,15 @@ export async function runOnHome<I, O>(command: Command<I, O>, input: I): Promise
   const home = await Home.open(path, passphrase, { onCatchUp: (done, total) => progress.update(done, total) }).finally(
     () => progress.stop()
   )
+  const spheres = lazySpheres(home, networkOptions())
   try {
-    const output = await command.run({ home, progress: g.json ? silentProgress : terminalProgress() }, input)
+    const output = await command.run(
+      { home, progress: g.json ? silentProgress : terminalProgress(), spheres: spheres.get },
+      input
+    )
     printResult(command as Command<unknown, O>, output)
   } finally {
+    await spheres.close()
     await home.close()
   }
 }
@@ -86,4 +98,12 @@ export async function textArgument(words: string[]): Promise<string> {
     return Buffer.concat(chunks).toString('utf8').trim()
   }
   return words.join(' ')
+}
+
+/** Where spheres find the DHT: --bootstrap, else $COSMIC_BOOTSTRAP, else the public bootstrap nodes; $COSMIC_DHT_HOST binds it to one address. */
+export function networkOptions(): SpheresOptions {
+  const bootstrap = parseBootstrap(globals().bootstrap ?? process.env.COSMIC_BOOTSTRAP)
+  // A DHT bound to one address (127.0.0.1, a LAN address) is reachable as it is: not firewalled.
+  const host = process.env.COSMIC_DHT_HOST
+  return { ...(bootstrap ? { bootstrap } : {}), ...(host ? { host, firewalled: false } : {}) }
 }

@@ -6,12 +6,14 @@ import { createContext } from '../api/context.js'
 import { resolveHosting } from '../api/hosting.js'
 import { listenLocalSocket } from '../api/local-socket.js'
 import { ensureApiToken } from '../api/token.js'
+import { readSettings } from '../engine/settings.js'
 import { CosmicError } from '../errors.js'
 import { createDemoHome, readPersona } from '../fixtures/load-persona.js'
 import { Home, resolveHomePath } from '../store/home.js'
+import { lazySpheres, type Spheres } from '../swarm/spheres.js'
 import { terminalProgress } from './progress.js'
 import { readPassphrase } from './prompt.js'
-import { collect, globals, integer, print } from './run.js'
+import { collect, globals, integer, networkOptions, print } from './run.js'
 
 /** .cosmic-demo in the repository (this module runs from dist/src/cli/), or $COSMIC_DEMO_HOME. */
 export const DEMO_HOME =
@@ -82,7 +84,8 @@ export function registerServeCommand(program: Program): void {
         : await Home.open(resolveHomePath(g.home), await readPassphrase({ passphraseFile: g.passphraseFile }))
       let app: Awaited<ReturnType<typeof buildApp>> | undefined
       let local: Awaited<ReturnType<typeof listenLocalSocket>> = null
-      const context = createContext(home)
+      const spheres = lazySpheres(home, networkOptions())
+      const context = createContext(home, spheres.get)
       try {
         const token = await ensureApiToken(home.path)
         // Other cosmic commands on this home go through this process (HOME/cosmic.sock).
@@ -108,9 +111,12 @@ export function registerServeCommand(program: Program): void {
       } catch (err) {
         await app?.close()
         await local?.close()
+        await spheres.close()
         await home.close()
         throw err
       }
+      // With sync_enabled (and not local mode), this process is the home's node in the swarm.
+      const online = await goOnline(home, spheres.get)
       const address = app.server.address()
       const port = typeof address === 'object' && address ? address.port : opts.port
       const shownHost = opts.publicHost[0] ?? hosting.host
@@ -124,6 +130,7 @@ export function registerServeCommand(program: Program): void {
             `  Open ${url}`,
             '',
             `API docs at ${url.replace(/\/#token=.*/, '/docs')}; the token is also in ${home.path}/api-token.`,
+            online,
             'Stop with Ctrl-C.'
           ].join('\n')
         )
@@ -135,6 +142,21 @@ export function registerServeCommand(program: Program): void {
       })
       await app.close()
       await local?.close()
+      await spheres.close()
       await home.close()
     })
+}
+
+/** Joins the swarm for the home's spheres when the person allows the network; says which it is. */
+export async function goOnline(home: Home, spheres: () => Promise<Spheres>): Promise<string> {
+  const settings = readSettings(home.readModel.db)
+  if (settings.mode === 'local' || !settings.sync) {
+    return `Spheres: offline (mirror_mode ${settings.mode}, sync_enabled ${settings.sync}); nothing is announced.`
+  }
+  const opened = await spheres()
+  await opened.startNetwork()
+  const count = opened.registry.list().length
+  return count === 0
+    ? 'Spheres: online, in none yet (create one or join one).'
+    : `Spheres: online for ${count}, answering invites.`
 }

@@ -1,4 +1,5 @@
 import type { Home } from '../store/home.js'
+import type { Spheres } from '../swarm/spheres.js'
 
 /** Reports progress of long work; the CLI draws a bar on a TTY, the API may stream it. */
 export interface Progress {
@@ -12,6 +13,8 @@ export const silentProgress: Progress = { start() {}, update() {}, stop() {} }
 export interface CommandContext {
   readonly home: Home
   readonly progress: Progress
+  /** The home's spheres, opened on first use by the runner (the CLI for one command, `serve` for its lifetime). */
+  readonly spheres?: () => Promise<Spheres>
 }
 
 /**

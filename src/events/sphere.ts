@@ -29,7 +29,7 @@ const Count = Type.Object(
 
 export const sphereEvents = {
   'sphere.created': defineEvent(
-    'the first event of a sphere: its name and its creator\'s display name; the author becomes its first member and admin',
+    "the first event of a sphere: its name and its creator's display name; the author becomes its first member and admin",
     1,
     Type.Object({ name: Name, by: Name }, { additionalProperties: false })
   ),

@@ -9,8 +9,20 @@ export interface NetworkOptions {
   readonly bootstrap?: readonly { host: string; port: number }[]
   /** Address the DHT binds (tests: 127.0.0.1, see shared/ENVIRONMENT.md). */
   readonly host?: string
+  /**
+   * Whether the DHT assumes it sits behind a NAT until proven otherwise (its default).
+   * On one machine or a flat LAN, false: measured here, two processes on 127.0.0.1 with
+   * the default get a one-sided connection (the client says connected, the server
+   * never hears of it) and no byte flows; with false they connect both ways.
+   */
+  readonly firewalled?: boolean
   /** How often a member polls for pairing requests, ms (blind-pairing's default is minutes). */
   readonly pairingPoll?: number
+}
+
+export interface SwarmIdentity {
+  /** The device's swarm key pair: stable, so a restart replaces its own announcements instead of adding stale ones. */
+  readonly keyPair?: HyperDHT.KeyPair
 }
 
 export interface PeerStatus {
@@ -37,12 +49,16 @@ export class SwarmNode {
 
   constructor(
     private readonly store: Corestore,
-    options: NetworkOptions = {}
+    options: NetworkOptions & SwarmIdentity = {}
   ) {
     const dhtOptions: HyperDHT.Options = {}
     if (options.bootstrap) dhtOptions.bootstrap = options.bootstrap.map((b) => ({ host: b.host, port: b.port }))
     if (options.host) dhtOptions.host = options.host
-    this.swarm = new Hyperswarm({ dht: new HyperDHT(dhtOptions) })
+    if (options.firewalled !== undefined) dhtOptions.firewalled = options.firewalled
+    this.swarm = new Hyperswarm({
+      dht: new HyperDHT(dhtOptions),
+      ...(options.keyPair ? { keyPair: options.keyPair } : {})
+    })
     this.swarm.on('connection', (conn, info) => {
       const peer = toHex(conn.remotePublicKey)
       this.peers.set(peer, {

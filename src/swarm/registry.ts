@@ -90,13 +90,14 @@ export class SphereRegistry {
     return this.spheres.find((s) => s.key === key)
   }
 
-  /** A sphere by its key, a unique key prefix (at least 4 hex characters) or its exact name. */
+  /** A sphere by its key, a unique key prefix (at least 4 hex characters), its name, or the start of its name. */
   resolve(ref: string): SphereRecord {
     const exact = this.spheres.find((s) => s.key === ref)
     if (exact) return exact
     const lower = ref.toLowerCase()
     const byPrefix = /^[0-9a-f]{4,63}$/.test(lower) ? this.spheres.filter((s) => s.key.startsWith(lower)) : []
-    const byName = this.spheres.filter((s) => s.name === ref)
+    const exactName = this.spheres.filter((s) => s.name === ref)
+    const byName = exactName.length > 0 ? exactName : this.spheres.filter((s) => s.name.toLowerCase().startsWith(lower))
     const matches = [...new Set([...byPrefix, ...byName])]
     if (matches.length === 1) return matches[0] as SphereRecord
     if (matches.length > 1) {

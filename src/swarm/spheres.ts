@@ -4,6 +4,7 @@ import b4a from 'b4a'
 import BlindPairing from 'blind-pairing'
 import c from 'compact-encoding'
 import Corestore from 'corestore'
+import HyperDHT from 'hyperdht'
 import z32 from 'z32'
 import { readSettings } from '../engine/settings.js'
 import { CosmicError } from '../errors.js'
@@ -86,6 +87,8 @@ export class Spheres {
   private readonly open = new Map<string, Sphere>()
   private network: SwarmNode | null = null
   private readonly members = new Map<string, BlindPairing.Member>()
+  /** Invites being answered right now: one request per invite wins. */
+  private readonly admitting = new Set<string>()
   private readonly clock: () => number
 
   private constructor(
@@ -206,7 +209,10 @@ export class Spheres {
   async startNetwork(): Promise<SwarmNode> {
     this.requireNetwork('joining the swarm')
     if (this.network) return this.network
-    this.network = new SwarmNode(this.store, this.options)
+    this.network = new SwarmNode(this.store, {
+      ...this.options,
+      keyPair: HyperDHT.keyPair(deriveKey(this.home.keys.seed, 'swarm-keypair'))
+    })
     for (const record of this.registry.list()) await this.announce(record, await this.sphere(record))
     return this.network
   }
@@ -275,18 +281,25 @@ export class Spheres {
         return request.deny()
       }
       const name = ask.name.trim().slice(0, 200) || 'member'
-      await this.registry.put({
-        ...record,
-        invites: record.invites.map((i) =>
-          i.id === inviteId ? { ...i, used: this.clock(), usedBy: toHex(ask.identity) } : i
-        )
-      })
-      await sphere.publish('sphere.member.added', {
-        member: toHex(ask.identity),
-        writer: toHex(ask.writer),
-        name,
-        proof: toHex(ask.proof)
-      })
+      if (this.admitting.has(inviteId)) return request.deny()
+      this.admitting.add(inviteId)
+      try {
+        await sphere.publish('sphere.member.added', {
+          member: toHex(ask.identity),
+          writer: toHex(ask.writer),
+          name,
+          proof: toHex(ask.proof)
+        })
+        const latest = this.registry.get(sphereKey) ?? record
+        await this.registry.put({
+          ...latest,
+          invites: latest.invites.map((i) =>
+            i.id === inviteId ? { ...i, used: this.clock(), usedBy: toHex(ask.identity) } : i
+          )
+        })
+      } finally {
+        this.admitting.delete(inviteId)
+      }
       request.confirm({ key: sphere.key, encryptionKey: fromHex(record.encryptionKey) })
     } catch {
       // blind-pairing swallows errors in onadd and hangs the flow: answer instead.
@@ -329,38 +342,53 @@ export class Spheres {
       proof: signWriterBinding(this.home.keys.identity, decoded.discoveryKey, writer)
     })
     const timeout = options.timeout ?? DEFAULT_JOIN_TIMEOUT_MS
-    const candidate = network.pairing.addCandidate({ invite, userData })
+    // Open the sphere the moment a member answers, while the pairing connection is
+    // up: the member is reachable on it, and the sphere's cores replicate over it.
+    let opening: Promise<{ record: SphereRecord; sphere: Sphere }> | null = null
+    const openJoined = (result: BlindPairing.PairingResult) => {
+      opening ??= (async () => {
+        if (!result.encryptionKey) throw CosmicError.PAIRING_FAILED('the member answered without the sphere key')
+        const record: SphereRecord = {
+          key: toHex(result.key),
+          encryptionKey: toHex(result.encryptionKey),
+          namespace,
+          name: 'sphere',
+          role: 'member',
+          joined: this.clock(),
+          invites: []
+        }
+        const sphere = await this.sphere(record)
+        await this.announce(record, sphere)
+        return { record, sphere }
+      })()
+      return opening
+    }
+    const candidate = network.pairing.addCandidate({
+      invite,
+      userData,
+      onadd: async (result) => {
+        await openJoined(result).catch(() => {})
+      }
+    })
     let timer: NodeJS.Timeout | undefined
-    const result = await Promise.race([
-      candidate.pairing,
+    const deadline = (ms: number) =>
       new Promise<null>((resolve) => {
-        timer = setTimeout(() => resolve(null), timeout)
+        timer = setTimeout(() => resolve(null), ms)
       })
-    ]).finally(() => clearTimeout(timer))
-    await candidate.close().catch(() => {})
+    const started = this.clock()
+    const result = await Promise.race([candidate.pairing, deadline(timeout)]).finally(() => clearTimeout(timer))
     if (!result) {
+      await candidate.close().catch(() => {})
       throw CosmicError.PAIRING_FAILED(
         `no member answered within ${Math.round(timeout / 1000)} s, or the invite was refused (used, expired or revoked). The member who made it must be online: cosmic sync, or cosmic serve`
       )
     }
-    if (!result.encryptionKey) throw CosmicError.PAIRING_FAILED('the member answered without the sphere key')
-    const record: SphereRecord = {
-      key: toHex(result.key),
-      encryptionKey: toHex(result.encryptionKey),
-      namespace,
-      name: 'sphere',
-      role: 'member',
-      joined: this.clock(),
-      invites: []
-    }
-    const sphere = await this.sphere(record)
-    await this.announce(record, sphere)
-    const writable = await Promise.race([
-      sphere.base.waitForWritable(),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeout)
-      })
-    ]).finally(() => clearTimeout(timer))
+    const { record, sphere } = await openJoined(result)
+    const left = Math.max(5_000, timeout - (this.clock() - started))
+    const writable = await Promise.race([sphere.base.waitForWritable(), deadline(left)]).finally(() =>
+      clearTimeout(timer)
+    )
+    await candidate.close().catch(() => {})
     if (!writable) {
       this.open.delete(record.key)
       await sphere.close().catch(() => {})
@@ -567,5 +595,21 @@ export class Spheres {
     for (const sphere of this.open.values()) await sphere.close().catch(() => {})
     this.open.clear()
     await this.store.close()
+  }
+}
+
+/** Opens a home's spheres on first use and closes them once: what a command runner hands to commands. */
+export function lazySpheres(home: Home, options: SpheresOptions = {}) {
+  let opened: Promise<Spheres> | null = null
+  return {
+    get(): Promise<Spheres> {
+      opened ??= Spheres.open(home, options)
+      return opened
+    },
+    async close(): Promise<void> {
+      const pending = opened
+      opened = null
+      if (pending) await (await pending).close()
+    }
   }
 }
