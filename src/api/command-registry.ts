@@ -29,6 +29,7 @@ import {
   sphereMembers,
   spherePost,
   sphereRemove,
+  sphereSeed,
   unshare
 } from '../commands/sphere.js'
 import { tensionAdd, tensionList, tensionResolve, tensionShift } from '../commands/tension.js'
@@ -85,6 +86,7 @@ export const COMMANDS: Readonly<Record<string, { command: AnyCommand; mode: Lock
   'sphere leave': { command: sphereLeave, mode: 'write' },
   'sphere feed': { command: sphereFeed, mode: 'read' },
   'sphere post': { command: spherePost, mode: 'write' },
+  'sphere seed': { command: sphereSeed, mode: 'write' },
   share: { command: share, mode: 'write' },
   unshare: { command: unshare, mode: 'write' },
   shares: { command: sharesList, mode: 'read' },

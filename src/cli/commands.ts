@@ -20,6 +20,7 @@ import { promptHidden, readPassphrase } from './prompt.js'
 import { collect, globals, integer, number, print, program, runOnHome, textArgument } from './run.js'
 import { registerServeCommand } from './serve.js'
 import { registerSphereCommands } from './spheres.js'
+import { registerSwarmNodeCommands } from './swarm-nodes.js'
 
 const dimensionOption = new Option('--dimension <dimension>', 'the dimension it touches').choices([
   'mind',
@@ -238,3 +239,4 @@ registerHistoryCommands(program)
 registerEngineCommands(program)
 registerServeCommand(program)
 registerSphereCommands(program)
+registerSwarmNodeCommands(program)

@@ -13,6 +13,7 @@ import {
   sphereMembers,
   spherePost,
   sphereRemove,
+  sphereSeed,
   unshare
 } from '../commands/sphere.js'
 import { CosmicError } from '../errors.js'
@@ -94,13 +95,13 @@ export function registerSphereCommands(program: Program): void {
       const served = await runThroughServer(path, sphereInvite, input)
       if (served) return printResult(sphereInvite, served.output)
       await withSpheres(async (spheres, home) => {
-        if (opts.wait) await spheres.startNetwork()
         const output = await sphereInvite.run(
           { home, progress: { start() {}, update() {}, stop() {} }, spheres: async () => spheres },
           input
         )
-        printResult(sphereInvite, output)
+        printResult(sphereInvite, { ...output, online: opts.wait })
         if (!opts.wait) return
+        await spheres.startNetwork()
         if (!globals().json)
           print(`Waiting up to ${Math.round(opts.waitFor / 60_000)} min for them to join (Ctrl-C stops)…`)
         const stop = stopSignal()
@@ -193,6 +194,13 @@ export function registerSphereCommands(program: Program): void {
       })
     )
 
+  sphere
+    .command('seed')
+    .description('ask a seeder to keep this sphere available while members are offline (it never gets the key)')
+    .argument('<sphere>')
+    .argument('<seeder>', 'the key `cosmic seed` printed')
+    .action((ref: string, seeder: string) => runOnHome(sphereSeed, { sphere: ref, seeder }))
+
   program
     .command('share')
     .description('publish a shareable entry, a profile facet (--facet) or pattern counts (--patterns) into a sphere')
@@ -278,7 +286,7 @@ export function registerSphereCommands(program: Program): void {
               members: meta?.members ?? 0
             })
           }
-          return { peers: spheres.peers().length, spheres: rows }
+          return { peers: spheres.peers().length, seeders: spheres.connectedSeeders(), spheres: rows }
         }
         if (!json)
           print(
@@ -296,7 +304,9 @@ export function registerSphereCommands(program: Program): void {
           const end = Date.now() + opts.timeout
           let synced = false
           while (!stopped && (!opts.once || Date.now() < end)) {
-            if (opts.once && spheres.peers().length > 0) {
+            if (opts.once && (spheres.peers().length > 0 || spheres.connectedSeeders() > 0)) {
+              // Give replication a moment in both directions, then read the views.
+              await sleep(3000)
               for (const record of list) await (await spheres.get(record.key)).sphere.update()
               synced = true
               break

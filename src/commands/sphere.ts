@@ -311,3 +311,23 @@ export const peers = defineCommand<Record<string, never>, { online: boolean; pee
       .join('\n')
   }
 })
+
+export const sphereSeed = defineCommand<
+  { sphere: string; seeder: string },
+  { sphere: string; seeders: string[]; memberKey: string | null }
+>({
+  name: 'sphere seed',
+  summary:
+    'ask a seeder (`cosmic seed`) to keep this sphere available while members are offline; it never gets the key',
+  async run(ctx, input) {
+    return (await spheresOf(ctx)).addSeeder(input.sphere, input.seeder)
+  },
+  render(o) {
+    return [
+      `Sphere ${o.sphere.slice(0, 12)} is kept by ${plural(o.seeders.length, 'seeder')} (ciphertext only).`,
+      o.memberKey
+        ? `This device connects to seeders as ${o.memberKey} (for a seeder's --member list).`
+        : 'Seeding starts when this device is online (cosmic sync, or cosmic serve).'
+    ].join('\n')
+  }
+})

@@ -55,6 +55,8 @@ export class SwarmNode {
     if (options.bootstrap) dhtOptions.bootstrap = options.bootstrap.map((b) => ({ host: b.host, port: b.port }))
     if (options.host) dhtOptions.host = options.host
     if (options.firewalled !== undefined) dhtOptions.firewalled = options.firewalled
+    // One key for the DHT and the swarm: what a seeder's member list names (docs/seeding.md).
+    if (options.keyPair) dhtOptions.keyPair = options.keyPair
     this.swarm = new Hyperswarm({
       dht: new HyperDHT(dhtOptions),
       ...(options.keyPair ? { keyPair: options.keyPair } : {})

@@ -39,6 +39,8 @@ export interface SphereRecord {
   role: 'creator' | 'member'
   joined: number
   invites: InviteRecord[]
+  /** Seeders (their public keys, z32) asked to keep this sphere while members are offline. */
+  seeders?: string[]
 }
 
 interface Sealed {

@@ -17,6 +17,8 @@ export interface SeederOptions {
   readonly host?: string
   /** UDP port of the DHT node; any free port when absent. */
   readonly port?: number
+  /** false on one machine or a flat LAN (see NetworkOptions.firewalled in ./network.ts). */
+  readonly firewalled?: boolean
   /**
    * The spheres this seeder keeps, by Autobase key or discovery key. A request names its
    * sphere (blind-peering's referrer: the Autobase key); others are refused. Absent: any.
@@ -83,6 +85,7 @@ export class Seeder {
       ...(this.#options.bootstrap ? { bootstrap: [...this.#options.bootstrap] } : {}),
       ...(this.#options.host ? { host: this.#options.host } : {}),
       ...(this.#options.port ? { port: this.#options.port } : {}),
+      ...(this.#options.firewalled !== undefined ? { firewalled: this.#options.firewalled } : {}),
       keyPair
     })
     const members = this.#members

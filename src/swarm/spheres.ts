@@ -15,6 +15,7 @@ import { type ShareRow, sharesFor } from '../projections/shares.js'
 import type { Home } from '../store/home.js'
 import { type NetworkOptions, type PeerStatus, SwarmNode } from './network.js'
 import { type InviteRecord, type SphereRecord, SphereRegistry } from './registry.js'
+import { formatSeederKey, parseSeederKey, Seeding, seedAutobase } from './seeding.js'
 import { Sphere, signWriterBinding, writerBindingMessage } from './sphere.js'
 
 export const SPHERES_DIR = 'spheres'
@@ -87,6 +88,7 @@ export class Spheres {
   private readonly open = new Map<string, Sphere>()
   private network: SwarmNode | null = null
   private readonly members = new Map<string, BlindPairing.Member>()
+  private readonly seedings = new Map<string, Seeding>()
   /** Invites being answered right now: one request per invite wins. */
   private readonly admitting = new Set<string>()
   private readonly clock: () => number
@@ -214,6 +216,7 @@ export class Spheres {
       keyPair: HyperDHT.keyPair(deriveKey(this.home.keys.seed, 'swarm-keypair'))
     })
     for (const record of this.registry.list()) await this.announce(record, await this.sphere(record))
+    for (const record of this.registry.list()) await this.seedMaybe(record)
     return this.network
   }
 
@@ -230,6 +233,42 @@ export class Spheres {
     }
   }
 
+  /** Asks the sphere's seeders (if any) to keep it; one blind-peering client per set of seeders. */
+  private async seedMaybe(record: SphereRecord): Promise<void> {
+    const network = this.network
+    if (!network || !record.seeders?.length) return
+    const keys = record.seeders.map(parseSeederKey)
+    const id = record.seeders.slice().sort().join(',')
+    let seeding = this.seedings.get(id)
+    if (!seeding) {
+      seeding = new Seeding(network.swarm.dht, this.store, { seeders: keys })
+      this.seedings.set(id, seeding)
+    }
+    await seedAutobase(seeding, (await this.sphere(record)).base)
+  }
+
+  /** Adds a seeder to a sphere (its key from `cosmic seed`); seeds now when online. */
+  async addSeeder(
+    ref: string,
+    seeder: string
+  ): Promise<{ sphere: string; seeders: string[]; memberKey: string | null }> {
+    const record = this.registry.resolve(ref)
+    const key = formatSeederKey(parseSeederKey(seeder))
+    const seeders = [...new Set([...(record.seeders ?? []), key])]
+    const updated = { ...record, seeders }
+    await this.registry.put(updated)
+    await this.seedMaybe(updated)
+    const memberKey = this.network ? formatSeederKey(this.network.swarm.dht.defaultKeyPair.publicKey) : null
+    return { sphere: record.key, seeders, memberKey }
+  }
+
+  /** Seeders this device is connected to now (blind-peering connections, not swarm peers). */
+  connectedSeeders(): number {
+    let n = 0
+    for (const seeding of this.seedings.values()) n += seeding.connectedSeeders().length
+    return n
+  }
+
   peers(): PeerStatus[] {
     return this.network?.status() ?? []
   }
@@ -238,6 +277,8 @@ export class Spheres {
     const network = this.network
     this.network = null
     this.members.clear()
+    for (const seeding of this.seedings.values()) await seeding.close().catch(() => {})
+    this.seedings.clear()
     if (network) await network.close()
   }
 
