@@ -18,6 +18,7 @@ import {
 import { CosmicError } from '../errors.js'
 import { Home, resolveHomePath } from '../store/home.js'
 import { lazySpheres, type Spheres } from '../swarm/spheres.js'
+import { registerMatchCommands } from './match.js'
 import { readPassphrase } from './prompt.js'
 import { globals, integer, networkOptions, print, printResult, runOnHome, textArgument } from './run.js'
 
@@ -192,6 +193,8 @@ export function registerSphereCommands(program: Program): void {
         ...(opts.replyTo ? { replyTo: opts.replyTo } : {})
       })
     )
+
+  registerMatchCommands(sphere)
 
   program
     .command('share')
