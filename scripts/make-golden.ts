@@ -117,6 +117,12 @@ const CURRENT: { readonly [T in EventType]: EventBody<T> } = {
   },
   'sphere.joined': { sphere: 'ab'.repeat(32), name: 'Night writers', role: 'member' },
   'sphere.left': { sphere: 'ab'.repeat(32), removed: true },
+  'match.feedback': {
+    sphere: 'ab'.repeat(32),
+    member: 'cd'.repeat(32),
+    helpful: true,
+    components: { interests: 0.5307, skills: 1.6, values: 0, semantic: 0 }
+  },
   'sphere.created': { name: 'Night writers', by: 'Ada' },
   'sphere.member.added': {
     member: toHex(keyPair.publicKey),

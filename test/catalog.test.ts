@@ -67,6 +67,12 @@ const EXAMPLES: { readonly [T in EventType]: EventBody<T> } = {
   },
   'sphere.joined': { sphere: '01'.repeat(32), name: 'S', role: 'creator' },
   'sphere.left': { sphere: '01'.repeat(32) },
+  'match.feedback': {
+    sphere: '01'.repeat(32),
+    member: '02'.repeat(32),
+    helpful: false,
+    components: { interests: 0, skills: 0.8, values: 0.25, semantic: 0 }
+  },
   'sphere.created': { name: 'S', by: 'A' },
   'sphere.member.added': { member: '02'.repeat(32), writer: '03'.repeat(32), name: 'B', proof: '04'.repeat(64) },
   'sphere.member.removed': { member: '02'.repeat(32) },

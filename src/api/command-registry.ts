@@ -14,6 +14,7 @@ import {
   timelineCommand
 } from '../commands/history.js'
 import { amend, log, reflect, retract, status } from '../commands/journal.js'
+import { sphereFeedback, sphereMatches } from '../commands/match.js'
 import { mirror, reflectAndMirror } from '../commands/mirror.js'
 import { profileRemove, profileSet, profileShow } from '../commands/profile.js'
 import {
@@ -87,6 +88,8 @@ export const COMMANDS: Readonly<Record<string, { command: AnyCommand; mode: Lock
   'sphere feed': { command: sphereFeed, mode: 'read' },
   'sphere post': { command: spherePost, mode: 'write' },
   'sphere seed': { command: sphereSeed, mode: 'write' },
+  'sphere matches': { command: sphereMatches, mode: 'read' },
+  'sphere feedback': { command: sphereFeedback, mode: 'write' },
   share: { command: share, mode: 'write' },
   unshare: { command: unshare, mode: 'write' },
   shares: { command: sharesList, mode: 'read' },

@@ -19,6 +19,7 @@ import {
 import { CosmicError } from '../errors.js'
 import { Home, resolveHomePath } from '../store/home.js'
 import { lazySpheres, type Spheres } from '../swarm/spheres.js'
+import { registerMatchCommands } from './match.js'
 import { readPassphrase } from './prompt.js'
 import { globals, integer, networkOptions, print, printResult, runOnHome, textArgument } from './run.js'
 
@@ -200,6 +201,7 @@ export function registerSphereCommands(program: Program): void {
     .argument('<sphere>')
     .argument('<seeder>', 'the key `cosmic seed` printed')
     .action((ref: string, seeder: string) => runOnHome(sphereSeed, { sphere: ref, seeder }))
+  registerMatchCommands(sphere)
 
   program
     .command('share')

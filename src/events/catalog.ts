@@ -7,6 +7,7 @@ import { configEvents } from './config.js'
 import { equalBytes } from './crypto.js'
 import { egressEvents } from './egress.js'
 import { identityEvents } from './identity.js'
+import { matchEvents } from './match.js'
 import { mirrorEvents } from './mirror.js'
 import { profileEvents } from './profile.js'
 import { reflectionEvents } from './reflection.js'
@@ -25,6 +26,7 @@ export const catalog = {
   ...sharingEvents,
   ...configEvents,
   ...egressEvents,
+  ...matchEvents,
   ...sphereEvents
 } as const
 

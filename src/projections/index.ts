@@ -1,4 +1,5 @@
 import { egressProjection } from './egress.js'
+import { feedbackProjection } from './feedback.js'
 import { graphProjection } from './graph.js'
 import { patternsProjection } from './patterns.js'
 import { profileProjection } from './profile.js'
@@ -17,7 +18,8 @@ export const PROJECTIONS: readonly Projection[] = [
   graphProjection,
   patternsProjection,
   egressProjection,
-  sharesProjection
+  sharesProjection,
+  feedbackProjection
 ]
 
 export type { ProjectedEvent, Projection } from './projection.js'

@@ -321,6 +321,26 @@ export class MatchIndex {
     return results.sort(compareResults).slice(0, query.limit)
   }
 
+  /**
+   * How `member` scores for `forMember`, whether or not it would make the top: the
+   * result a person gives feedback on, with the components it had. A member who
+   * shares nothing with them scores 0 with no items; NOT_FOUND for either one
+   * without a profile here.
+   */
+  explainMember(forMember: string, member: string, options: Pick<MatchOptions, 'weights'> = {}): MatchResult {
+    const query = this.query(forMember, { weights: options.weights ?? {} })
+    const slot = this.slotOf.get(member)
+    if (slot === undefined) throw CosmicError.NOT_FOUND(`member ${member} has shared no profile in this sphere`)
+    const them = (this.slots[slot] as MemberEntry).profile
+    return resultOf(
+      'member',
+      them.member,
+      them.name,
+      undefined,
+      explainMember(query.me, them, query.weights, this.stats)
+    )
+  }
+
   private query(forMember: string, options: MatchOptions): Query {
     const slot = this.slotOf.get(forMember)
     if (slot === undefined) throw CosmicError.NOT_FOUND(`member ${forMember} has shared no profile in this sphere`)
