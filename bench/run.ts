@@ -1,11 +1,14 @@
-// npm run bench  (BENCH_EVENTS=1000000 BENCH_INGEST=100000 by default; smaller for a quick look)
+// npm run bench  (BENCH_EVENTS=1000000 BENCH_INGEST=100000 BENCH_MATCH=100000 by default; smaller for a quick look)
 import { writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { benchCore, type Result } from './core.js'
 import { benchLocalModel, benchMirror } from './engine.js'
+import { benchMatch } from './match.js'
+import { benchMatchSphere } from './match-sphere.js'
 
 const events = Number(process.env.BENCH_EVENTS ?? 1_000_000)
 const ingest = Number(process.env.BENCH_INGEST ?? 100_000)
+const matchMembers = Number(process.env.BENCH_MATCH ?? 100_000)
 const log = (s: string) => process.stderr.write(`${s}\n`)
 
 const started = Date.now()
@@ -21,6 +24,8 @@ const results: Result[] = await benchCore({
 const localModel = await benchLocalModel(log)
 if (localModel.skipped) log(`SKIPPED ${localModel.skipped}`)
 results.push(...mirror, ...localModel.results)
+results.push(...(await benchMatch({ members: matchMembers, log })))
+results.push(...(await benchMatchSphere({ log })))
 
 const lines = [
   `CosmicSyncCore benchmarks, ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'})`,
