@@ -84,7 +84,7 @@ export function registerServeCommand(program: Program): void {
         : await Home.open(resolveHomePath(g.home), await readPassphrase({ passphraseFile: g.passphraseFile }))
       let app: Awaited<ReturnType<typeof buildApp>> | undefined
       let local: Awaited<ReturnType<typeof listenLocalSocket>> = null
-      const spheres = lazySpheres(home, networkOptions())
+      const spheres = lazySpheres(home, { ...networkOptions(), stayOnline: !opts.demo })
       const context = createContext(home, spheres.get)
       try {
         const token = await ensureApiToken(home.path)
@@ -115,8 +115,6 @@ export function registerServeCommand(program: Program): void {
         await home.close()
         throw err
       }
-      // With sync_enabled (and not local mode), this process is the home's node in the swarm.
-      const online = await goOnline(home, spheres.get)
       const address = app.server.address()
       const port = typeof address === 'object' && address ? address.port : opts.port
       const shownHost = opts.publicHost[0] ?? hosting.host
@@ -130,10 +128,19 @@ export function registerServeCommand(program: Program): void {
             `  Open ${url}`,
             '',
             `API docs at ${url.replace(/\/#token=.*/, '/docs')}; the token is also in ${home.path}/api-token.`,
-            online,
             'Stop with Ctrl-C.'
           ].join('\n')
         )
+      }
+      // With sync_enabled (and not local mode), this process is the home's node in the swarm,
+      // once the home is in a sphere. The demo never goes online. The URL comes first: a
+      // slow or absent network never delays the app.
+      if (!opts.demo) {
+        goOnline(home, spheres.get)
+          .then((line) => {
+            if (!g.json) print(line)
+          })
+          .catch((err: Error) => process.stderr.write(`Spheres: could not go online: ${err.message}\n`))
       }
       await new Promise<void>((resolve) => {
         const stop = () => resolve()
@@ -154,9 +161,7 @@ export async function goOnline(home: Home, spheres: () => Promise<Spheres>): Pro
     return `Spheres: offline (mirror_mode ${settings.mode}, sync_enabled ${settings.sync}); nothing is announced.`
   }
   const opened = await spheres()
-  await opened.startNetwork()
   const count = opened.registry.list().length
-  return count === 0
-    ? 'Spheres: online, in none yet (create one or join one).'
-    : `Spheres: online for ${count}, answering invites.`
+  if (!(await opened.goOnlineIfAllowed())) return 'Spheres: none yet; online once you create or join one.'
+  return `Spheres: online for ${count}, answering invites.`
 }

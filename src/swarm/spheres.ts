@@ -24,6 +24,8 @@ export const DEFAULT_INVITE_TTL_MS = 24 * 60 * 60 * 1000
 export const DEFAULT_JOIN_TIMEOUT_MS = 60_000
 
 export interface SpheresOptions extends NetworkOptions {
+  /** A long-running holder (`serve`): go online by itself once the home is in a sphere and the person allows it. */
+  readonly stayOnline?: boolean
   /** Tests: no acks, no fast-forward (shared/ENVIRONMENT.md). */
   readonly testing?: boolean
   readonly clock?: () => number
@@ -188,6 +190,7 @@ export class Spheres {
     this.open.set(record.key, sphere)
     await this.home.append([{ type: 'sphere.joined', body: { sphere: record.key, name: trimmed, role: 'creator' } }])
     if (this.network) await this.announce(record, sphere)
+    else await this.goOnlineIfAllowed()
     return (await this.list()).find((s) => s.key === record.key) as SphereSummary
   }
 
@@ -201,6 +204,15 @@ export class Spheres {
         `${purpose} needs the network, and this home keeps everything on the device (mirror_mode ${settings.mode}, sync_enabled ${settings.sync}). To allow sharing: cosmic config set sync_enabled true, and cosmic config set mirror_mode hybrid`
       )
     }
+  }
+
+  /** For a long-running holder: online when the person allows it and there is a sphere to serve. */
+  async goOnlineIfAllowed(): Promise<boolean> {
+    if (!this.options.stayOnline || this.network || this.registry.list().length === 0) return this.network !== null
+    const settings = readSettings(this.home.readModel.db)
+    if (settings.mode === 'local' || !settings.sync) return false
+    await this.startNetwork()
+    return true
   }
 
   get online(): boolean {
