@@ -1,18 +1,10 @@
 import test from 'brittle'
-import { CosmicError } from '../src/errors.js'
+import type { CosmicError } from '../src/errors.js'
 import { toHex } from '../src/events/crypto.js'
 import { verifyEvent } from '../src/events/envelope.js'
 import { Home } from '../src/store/home.js'
 import { createHome, filesContaining, PASSPHRASE } from './helpers/home.js'
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-    return 'no error'
-  } catch (err) {
-    return CosmicError.is(err) ? err.code : `not a CosmicError: ${String(err)}`
-  }
-}
+import { codeOf } from './helpers/wait.js'
 
 const reflection = (text: string) => ({ type: 'reflection.recorded' as const, body: { text, tags: [] } })
 

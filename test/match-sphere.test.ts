@@ -2,7 +2,6 @@ import test from 'brittle'
 import createTestnet from 'hyperdht/testnet.js'
 import { type CommandContext, silentProgress } from '../src/commands/command.js'
 import { type MatchesInput, type MatchesOutput, sphereFeedback, sphereMatches } from '../src/commands/match.js'
-import { CosmicError } from '../src/errors.js'
 import { DEFAULT_CONFIG } from '../src/events/config.js'
 import { listFeedback } from '../src/projections/feedback.js'
 import { FeedbackModel, type MatchResult } from '../src/swarm/match/index.js'
@@ -10,26 +9,9 @@ import type { FacetItem, MemberRecord } from '../src/swarm/sphere.js'
 import { matchIndexFromView, profilesFromView } from '../src/swarm/sphere-matches.js'
 import { Spheres } from '../src/swarm/spheres.js'
 import { createHome, runCli } from './helpers/home.js'
+import { messageOf, until } from './helpers/wait.js'
 
 type T = test.Test
-
-async function until(check: () => Promise<boolean>, what: string, ms = 30_000) {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await check()) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-    return 'no error'
-  } catch (err) {
-    return CosmicError.is(err) ? err.message : `not a CosmicError: ${String(err)}`
-  }
-}
 
 type Facet = readonly [dimension: 'mind' | 'heart', facet: string, key: string, level?: number]
 
@@ -169,15 +151,15 @@ test('matching in a sphere of three homes: ranking, explanations, unshare, leave
   t.is(forBen.results[0]?.name, 'Ada')
 
   // Bad input: clear errors.
-  t.ok((await codeOf(matches({ limit: 0 }))).startsWith('INVALID_INPUT: --limit must be'), 'limit 0')
-  t.ok((await codeOf(matches({ limit: 1001 }))).startsWith('INVALID_INPUT'), 'limit 1001')
-  t.ok((await codeOf(matches({ for: 'Nobody' }))).startsWith('NOT_FOUND: no member "Nobody"'), 'unknown --for')
-  t.ok((await codeOf(sphereMatches.run(a.ctx, { sphere: 'Nowhere' }))).startsWith('NOT_FOUND'), 'unknown sphere')
+  t.ok((await messageOf(matches({ limit: 0 }))).startsWith('INVALID_INPUT: --limit must be'), 'limit 0')
+  t.ok((await messageOf(matches({ limit: 1001 }))).startsWith('INVALID_INPUT'), 'limit 1001')
+  t.ok((await messageOf(matches({ for: 'Nobody' }))).startsWith('NOT_FOUND: no member "Nobody"'), 'unknown --for')
+  t.ok((await messageOf(sphereMatches.run(a.ctx, { sphere: 'Nowhere' }))).startsWith('NOT_FOUND'), 'unknown sphere')
   const feedback = (member: string, helpful: boolean) => sphereFeedback.run(a.ctx, { sphere: key, member, helpful })
-  t.ok((await codeOf(feedback('Nobody', true))).startsWith('NOT_FOUND: no member "Nobody"'), 'unknown member')
-  t.ok((await codeOf(feedback('Ada', true))).startsWith('INVALID_INPUT'), 'feedback on oneself')
+  t.ok((await messageOf(feedback('Nobody', true))).startsWith('NOT_FOUND: no member "Nobody"'), 'unknown member')
+  t.ok((await messageOf(feedback('Ada', true))).startsWith('INVALID_INPUT'), 'feedback on oneself')
   t.ok(
-    (await codeOf(sphereFeedback.run(a.ctx, { sphere: key, member: 'Ben', helpful: 'yes' as never }))).startsWith(
+    (await messageOf(sphereFeedback.run(a.ctx, { sphere: key, member: 'Ben', helpful: 'yes' as never }))).startsWith(
       'INVALID_INPUT'
     ),
     'helpful must be a boolean'
@@ -237,7 +219,7 @@ test('matching in a sphere of three homes: ranking, explanations, unshare, leave
     ['Ben'],
     'a member who left disappears'
   )
-  t.ok((await codeOf(feedback('Cy', true))).startsWith('NOT_FOUND'), 'no feedback on a member who left')
+  t.ok((await messageOf(feedback('Cy', true))).startsWith('NOT_FOUND'), 'no feedback on a member who left')
 })
 
 test('cosmic sphere matches / feedback from the CLI: text, JSON, exit codes', async (t) => {

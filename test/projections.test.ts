@@ -29,6 +29,7 @@ import {
 import { Home } from '../src/store/home.js'
 import { dumpReadModel, readModelAsOf, rebuild } from '../src/store/replay.js'
 import { createHome, PASSPHRASE } from './helpers/home.js'
+import { codeOf } from './helpers/wait.js'
 
 const DAY = 86_400_000
 /** Monday 7 January 2030, 09:00 UTC: after the real time a test home's identity.created gets. */
@@ -49,15 +50,6 @@ async function given(t: test.Test) {
     day(n: number) {
       now = START + n * DAY
     }
-  }
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-    return 'no error'
-  } catch (err) {
-    return CosmicError.is(err) ? err.code : `not a CosmicError: ${String(err)}`
   }
 }
 

@@ -7,6 +7,7 @@ import { keyPairFromSeed, randomBytes, toHex } from '../src/events/crypto.js'
 import { encodeBlock, sealEvent } from '../src/events/envelope.js'
 import { Sphere, signWriterBinding } from '../src/swarm/sphere.js'
 import { filesContaining } from './helpers/home.js'
+import { until } from './helpers/wait.js'
 
 type T = test.Test
 
@@ -28,15 +29,6 @@ function replicate(t: T, a: Corestore, b: Corestore) {
     s1.destroy()
     s2.destroy()
   })
-}
-
-async function until(check: () => Promise<boolean>, what: string, ms = 20_000) {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await check()) return
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 async function twoMembers(t: T) {

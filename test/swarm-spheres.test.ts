@@ -1,32 +1,15 @@
 import test from 'brittle'
 import createTestnet from 'hyperdht/testnet.js'
-import { CosmicError } from '../src/errors.js'
+import type { CosmicError } from '../src/errors.js'
 import { DEFAULT_CONFIG } from '../src/events/config.js'
 import { listShares } from '../src/projections/shares.js'
 import type { Home } from '../src/store/home.js'
 import { Spheres } from '../src/swarm/spheres.js'
 import { createHome, filesContaining } from './helpers/home.js'
+import { codeOf, until } from './helpers/wait.js'
 
 async function online(home: Home) {
   await home.append([{ type: 'config.changed', body: { ...DEFAULT_CONFIG, mode: 'hybrid', sync: true } }])
-}
-
-async function until(check: () => Promise<boolean>, what: string, ms = 30_000) {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await check()) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-    return 'no error'
-  } catch (err) {
-    return CosmicError.is(err) ? err.code : `not a CosmicError: ${String(err)}`
-  }
 }
 
 async function peer(t: test.Test, name: string, bootstrap: { host: string; port: number }[]) {

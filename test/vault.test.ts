@@ -12,17 +12,9 @@ import {
   VAULT_FILE,
   writeVault
 } from '../src/store/vault.js'
+import { codeOf } from './helpers/wait.js'
 
 const PASS = 'a long enough passphrase'
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-    return 'no error'
-  } catch (err) {
-    return CosmicError.is(err) ? err.code : `not a CosmicError: ${String(err)}`
-  }
-}
 
 test('a sealed vault opens with its passphrase and yields the keys derived from its seed', async (t) => {
   const dir = await t.tmp()
