@@ -1,6 +1,9 @@
 import test from 'brittle'
+import { buildApp } from '../src/api/app.js'
 import { toHex } from '../src/events/crypto.js'
-import { call, createApiHome } from './helpers/api.js'
+import { lazySpheres } from '../src/swarm/spheres.js'
+import { call, createApiHome, TOKEN } from './helpers/api.js'
+import { createHome } from './helpers/home.js'
 
 /** The id of the last event in the journal: a refused request must leave it (and the length) as it was. */
 async function head(home: Awaited<ReturnType<typeof createApiHome>>['home']) {
@@ -210,4 +213,20 @@ test('joining while sync is off is refused with how to allow it; the OpenAPI doc
     t.ok(doc.paths[path], `${path} is documented`)
   }
   t.ok(doc.paths['/api/spheres'].post.tags.includes('spheres'))
+})
+
+test('buildApp takes the spheres as a factory (the caller closes them), or none: then no sphere routes', async (t) => {
+  const { home } = await createHome(t)
+  const spheres = lazySpheres(home)
+  t.teardown(() => spheres.close(), { order: -1.5 })
+  const app = await buildApp({ home, token: TOKEN, webRoot: null, spheres: spheres.get })
+  t.teardown(() => app.close(), { order: -2 })
+  t.is((await call(app, 'POST', '/api/spheres', { name: 'Given' })).status, 201)
+  t.is((await spheres.get()).registry.list().length, 1, 'the app used the factory it was given')
+
+  const bare = await buildApp({ home, token: TOKEN, webRoot: null, spheres: null })
+  t.teardown(() => bare.close(), { order: -2 })
+  const none = await call(bare, 'GET', '/api/spheres')
+  t.is(none.status, 404)
+  t.is(none.json.error.code, 'NOT_FOUND')
 })
