@@ -46,7 +46,16 @@ const FIELDS = [
   'engine_mode',
   'sync_enabled',
   'max_tokens',
-  'token'
+  'token',
+  'code',
+  'expiresIn',
+  'timeout',
+  'replyTo',
+  'entry',
+  'facet',
+  'patterns',
+  'sphere',
+  'reason'
 ]
 
 const ROUTES: [method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string][] = [
@@ -79,7 +88,20 @@ const ROUTES: [method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string
   ['POST', '/api/consents'],
   ['POST', '/api/consents/revoke'],
   ['GET', '/api/unknown/:entry'],
-  ['POST', '/api/evolution/notes']
+  ['POST', '/api/evolution/notes'],
+  ['GET', '/api/spheres'],
+  ['POST', '/api/spheres'],
+  ['POST', '/api/spheres/join'],
+  ['POST', '/api/spheres/:sphere/invites'],
+  ['GET', '/api/spheres/:sphere/members'],
+  ['DELETE', '/api/spheres/:sphere/members/:member'],
+  ['POST', '/api/spheres/:sphere/leave'],
+  ['GET', '/api/spheres/:sphere/feed'],
+  ['POST', '/api/spheres/:sphere/posts'],
+  ['POST', '/api/spheres/:sphere/shares'],
+  ['GET', '/api/shares'],
+  ['DELETE', '/api/shares/:ref'],
+  ['GET', '/api/peers']
 ]
 
 const text = fc.oneof(
@@ -110,7 +132,7 @@ const query = fc.dictionary(
 const segment = fc.oneof(
   fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 1, maxLength: 70 }),
   fc.string({ maxLength: 12 }),
-  fc.constantFrom('mind', 'heart', 'body', 'skill', 'value', 'money-scarcity-vs-control', '..', '%2e%2e', '')
+  fc.constantFrom('mind', 'heart', 'body', 'skill', 'value', 'money-scarcity-vs-control', 'Circle', '..', '%2e%2e', '')
 )
 const request = fc.record({
   route: fc.constantFrom(...ROUTES),
@@ -137,7 +159,7 @@ function toQuery(q: Record<string, string | string[]>): string {
 test('random bodies and queries: never a 500, always a JSON error, and the log unchanged by every refusal', async (t) => {
   t.timeout(600_000)
   const { app, home } = await createApiHome(t)
-  // Something to aim at: an entry and a tension whose ids the random paths may name.
+  // Something to aim at: an entry, a tension and a sphere whose ids the random paths may name.
   await app.inject({
     method: 'POST',
     url: '/api/reflections',
@@ -150,6 +172,7 @@ test('random bodies and queries: never a 500, always a JSON error, and the log u
     headers: AUTH,
     payload: { name: 'money: scarcity vs control', poles: ['scarcity', 'control'] }
   })
+  await app.inject({ method: 'POST', url: '/api/spheres', headers: AUTH, payload: { name: 'Circle' } })
   let requests = 0
   let refused = 0
   let failures = 0

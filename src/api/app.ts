@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Ajv } from 'ajv'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Home } from '../store/home.js'
+import { lazySpheres, type Spheres } from '../swarm/spheres.js'
 import { ResponseCache } from './cache.js'
 import { type ApiContext, createContext } from './context.js'
 import { errorHandler, notFoundHandler } from './errors.js'
@@ -14,6 +15,7 @@ import { historyRoutes } from './routes/history.js'
 import { journalRoutes } from './routes/journal.js'
 import { profileRoutes } from './routes/profile.js'
 import { settingsRoutes } from './routes/settings.js'
+import { sphereRoutes } from './routes/spheres.js'
 import { createStreamHub, streamRoutes } from './routes/stream.js'
 import { tensionRoutes } from './routes/tensions.js'
 import { allowedHostnames, checkHost, checkToken } from './security.js'
@@ -40,6 +42,12 @@ export interface AppOptions {
   cache?: boolean
   /** The home's context, when something else shares it (cosmic serve's local socket); default a new one. */
   context?: ApiContext
+  /**
+   * The home's spheres, for a new context (ignored with `context`). Default: opened on
+   * first use, offline (nothing joins the swarm until a join asks for it), and closed
+   * with the app. null: no sphere routes at all.
+   */
+  spheres?: (() => Promise<Spheres>) | null
 }
 
 const CONTENT_SECURITY_POLICY = [
@@ -129,7 +137,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
 
-  const ctx = options.context ?? createContext(options.home)
+  // Spheres opened here are this app's to close; a caller's factory (or context) stays the caller's.
+  const ownSpheres = options.context || options.spheres !== undefined ? null : lazySpheres(options.home)
+  const ctx = options.context ?? createContext(options.home, ownSpheres?.get ?? options.spheres ?? undefined)
   const hub = createStreamHub()
   const cache = new ResponseCache(options.home)
   const stopReset = ctx.onReset(() => {
@@ -139,6 +149,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     stopReset()
     cache.close()
+    await ownSpheres?.close()
   })
   app.addHook('preClose', async () => hub.closeAll())
   await app.register(
@@ -149,6 +160,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(profileRoutes, { ctx })
       await api.register(historyRoutes, { ctx })
       await api.register(settingsRoutes, { ctx })
+      if (ctx.spheres) await api.register(sphereRoutes, { ctx })
       await api.register(streamRoutes(hub), { ctx })
     },
     { prefix: '/api' }

@@ -11,6 +11,7 @@ const LOADERS: Record<string, () => Promise<unknown>> = {
   identity: () => import('./identity-view.js'),
   patterns: () => import('./patterns-view.js'),
   time: () => import('./time-view.js'),
+  spheres: () => import('./spheres-view.js'),
   settings: () => import('./settings-view.js')
 }
 
@@ -19,6 +20,7 @@ const PAGES = [
   { id: 'tensions', title: 'Tensions' },
   { id: 'identity', title: 'Identity' },
   { id: 'patterns', title: 'Patterns' },
+  { id: 'spheres', title: 'Spheres' },
   { id: 'time', title: 'Audit & time' },
   { id: 'settings', title: 'Settings' }
 ] as const
@@ -185,6 +187,8 @@ export class CosmicApp extends LitElement {
         return html`<identity-view></identity-view>`
       case 'patterns':
         return html`<patterns-view></patterns-view>`
+      case 'spheres':
+        return html`<spheres-view></spheres-view>`
       case 'time':
         return html`<time-view></time-view>`
       case 'settings':

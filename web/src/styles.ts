@@ -219,4 +219,21 @@ export const shared = css`
     outline: 3px solid var(--focus);
     outline-offset: 1px;
   }
+  dialog {
+    border: 1px solid var(--line-strong);
+    border-radius: 0.75rem;
+    padding: 1.25rem 1.5rem;
+    max-width: min(32rem, calc(100vw - 2rem));
+    background: var(--surface);
+    color: var(--ink);
+  }
+  dialog::backdrop {
+    background: rgb(40 35 25 / 35%);
+  }
+  .buttons {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem;
+    align-items: center;
+  }
 `

@@ -5,6 +5,16 @@ import { clock, percent, shortDay, snippetParts } from './format.js'
 import { shared } from './styles.js'
 import type { Entry, TimelineItem } from './types.js'
 
+/** Only an entry written as shareable, and not sealed, can be shared (the server refuses the rest too). */
+function shareable(entry: Entry): boolean {
+  return entry.privacy === 'shareable' && !entry.sealed
+}
+
+function privacyLabel(entry: Entry): string {
+  if (entry.sealed) return 'sealed: never leaves this device'
+  return entry.privacy === 'shareable' ? 'shareable' : 'private: never leaves this device'
+}
+
 /** One moment of the timeline: an entry with its mirrorbacks (amend, forget, mirror), or a tension moment. */
 @customElement('timeline-entry')
 export class TimelineEntry extends LitElement {
@@ -106,7 +116,18 @@ export class TimelineEntry extends LitElement {
   @state() accessor amending = false
   @state() accessor busy = false
   @state() accessor error: string | null = null
+  @state() accessor sharing = false
   @query('dialog') accessor dialog!: HTMLDialogElement
+
+  /** The share dialog loads with its first use: the journal's first paint does not wait for it. */
+  private async openShare() {
+    try {
+      await import('./share-dialog.js')
+      this.sharing = true
+    } catch (err) {
+      this.error = String(err)
+    }
+  }
 
   private async act(work: () => Promise<unknown>) {
     this.busy = true
@@ -148,7 +169,7 @@ export class TimelineEntry extends LitElement {
         <time datetime=${new Date(entry.time).toISOString()}>${shortDay(entry.time)} · ${clock(entry.time)}</time>
         ${entry.mood ? html`<span>feeling ${entry.mood}</span>` : nothing}
         ${entry.dimension ? html`<span>${entry.dimension}</span>` : nothing}
-        <span>${entry.privacy === 'shareable' ? 'shareable' : 'private'}${entry.sealed ? ', sealed' : ''}</span>
+        <span class="privacy">${privacyLabel(entry)}</span>
         ${entry.amendments ? html`<span>amended</span>` : nothing}
       </div>
       ${
@@ -198,8 +219,14 @@ export class TimelineEntry extends LitElement {
               </button>`
             : nothing
         }
+        ${
+          shareable(entry)
+            ? html`<button class="quiet" @click=${this.openShare} ?disabled=${this.busy}>Share to sphere…</button>`
+            : nothing
+        }
         <button class="quiet" @click=${() => this.dialog.showModal()} ?disabled=${this.busy}>Forget…</button>
       </div>
+      ${this.sharing ? html`<share-dialog .entry=${entry} @share-closed=${() => (this.sharing = false)}></share-dialog>` : nothing}
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       <dialog aria-labelledby="forget-title">
         <h3 id="forget-title">Forget this entry?</h3>

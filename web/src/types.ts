@@ -202,3 +202,76 @@ export interface ReplayAsOf {
   facets: number
   lastEvent: number | null
 }
+
+export interface SphereSummary {
+  key: string
+  name: string
+  role: 'creator' | 'member'
+  joined: number
+  members: number
+  items: number
+  writable: boolean
+  openInvites: number
+}
+
+export interface SphereInvite {
+  sphere: string
+  code: string
+  id: string
+  expires: number
+  online: boolean
+}
+
+export interface SphereMember {
+  member: string
+  name: string
+  admin: boolean
+  writers: string[]
+  since: number
+  addedBy: string
+}
+
+export interface SphereMembers {
+  sphere: string
+  name: string
+  members: SphereMember[]
+  rejected: unknown[]
+}
+
+export interface NamedCount {
+  name: string
+  count: number
+}
+
+export type FeedBody =
+  | { text: string; tags: string[]; mood?: string; dimension?: Dimension; written: number }
+  | { from: number; to: number; entries: number; themes: NamedCount[]; emotions: NamedCount[] }
+  | { text: string; replyTo?: string }
+
+export interface FeedItem {
+  id: string
+  author: string
+  authorName: string
+  seq: number
+  time: number
+  type: 'sphere.entry.shared' | 'sphere.summary.shared' | 'sphere.post'
+  body: FeedBody
+}
+
+export interface ShareRow {
+  id: string
+  seq: number
+  time: number
+  sphere: string
+  source: string
+  kind: 'entry' | 'facet' | 'summary' | 'other'
+  item: string | null
+  summary: string | null
+  retractedSeq: number | null
+  retractedTime: number | null
+}
+
+export interface PeersView {
+  online: boolean
+  peers: { peer: string; topics: string[]; initiator: boolean; since: number }[]
+}

@@ -1,0 +1,433 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import {
+  peers,
+  share,
+  sharesList,
+  sphereCreate,
+  sphereFeed,
+  sphereInvite,
+  sphereJoin,
+  sphereLeave,
+  sphereList,
+  sphereMembers,
+  spherePost,
+  sphereRemove,
+  unshare
+} from '../../commands/sphere.js'
+import { CosmicError } from '../../errors.js'
+import { type ApiContext, defined } from '../context.js'
+import { EntryId, TimeText } from '../schemas.js'
+
+const HOUR = 60 * 60 * 1000
+const DAY = 24 * HOUR
+
+const SphereRef = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  description: "a sphere's key, a unique prefix of it (4 or more hex characters), or its name"
+})
+
+const SphereParams = Type.Object({ sphere: SphereRef }, { additionalProperties: false })
+
+const ItemId = Type.String({
+  pattern: '^[0-9a-f]{64}$',
+  description: 'the id of a post or share in the sphere (64 lower-case hex characters, from the feed)'
+})
+
+const SphereJson = Type.Object(
+  {
+    key: Type.String(),
+    name: Type.String(),
+    role: Type.Union([Type.Literal('creator'), Type.Literal('member')]),
+    joined: Type.Integer(),
+    members: Type.Integer(),
+    items: Type.Integer(),
+    writable: Type.Boolean({ description: 'false once this device was removed or left' }),
+    openInvites: Type.Integer()
+  },
+  { description: 'a sphere this home is in' }
+)
+
+const MemberJson = Type.Object({
+  member: Type.String({ description: 'their identity key' }),
+  name: Type.String(),
+  admin: Type.Boolean(),
+  writers: Type.Array(Type.String(), { description: 'their devices (Autobase writer keys)' }),
+  since: Type.Integer(),
+  addedBy: Type.String()
+})
+
+const FeedItemJson = Type.Object({
+  id: Type.String(),
+  author: Type.String(),
+  authorName: Type.String(),
+  seq: Type.Integer(),
+  time: Type.Integer(),
+  type: Type.Union([
+    Type.Literal('sphere.entry.shared'),
+    Type.Literal('sphere.summary.shared'),
+    Type.Literal('sphere.post')
+  ]),
+  body: Type.Unknown({
+    description:
+      'entry: { text, tags, mood?, dimension?, written }; summary: { from, to, entries, themes, emotions }; post: { text, replyTo? }'
+  })
+})
+
+const ShareJson = Type.Object({
+  id: Type.String({ description: 'the share.published event in your journal' }),
+  seq: Type.Integer(),
+  time: Type.Integer(),
+  sphere: Type.String(),
+  source: Type.String({ description: 'the entry id, the facet (dimension/facet/key) or patterns:FROM-TO' }),
+  kind: Type.Union([Type.Literal('entry'), Type.Literal('facet'), Type.Literal('summary'), Type.Literal('other')]),
+  item: Type.Union([Type.String(), Type.Null()], { description: 'the envelope in the sphere' }),
+  summary: Type.Union([Type.String(), Type.Null()]),
+  retractedSeq: Type.Union([Type.Integer(), Type.Null()]),
+  retractedTime: Type.Union([Type.Integer(), Type.Null()])
+})
+
+const ShareBody = Type.Object(
+  {
+    entry: Type.Optional(EntryId),
+    facet: Type.Optional(
+      Type.String({
+        pattern: '^(mind|heart|body)/[a-z]{1,32}/.{1,200}$',
+        description: 'a profile facet: DIMENSION/FACET/KEY, e.g. mind/skill/typescript'
+      })
+    ),
+    patterns: Type.Optional(
+      Type.Object(
+        {
+          from: Type.Optional(TimeText),
+          to: Type.Optional(TimeText)
+        },
+        {
+          additionalProperties: false,
+          description: 'counts of themes and moods over your shareable entries (default: the last 30 days)'
+        }
+      )
+    )
+  },
+  { additionalProperties: false, description: 'exactly one of entry, facet, patterns' }
+)
+
+/**
+ * Spheres: the shared spaces of layer 2 (src/swarm). Each route runs the command the
+ * CLI runs (`cosmic sphere …`, `share`, `unshare`, `shares`, `peers`). Nothing here is
+ * cached: a sphere changes when a peer writes, without any append to the journal.
+ */
+export const sphereRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = async (app, { ctx }) => {
+  app.get(
+    '/spheres',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: sphereList.summary,
+        response: { 200: Type.Object({ spheres: Type.Array(SphereJson) }) }
+      }
+    },
+    () => ctx.run(sphereList, {})
+  )
+
+  app.post(
+    '/spheres',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: sphereCreate.summary,
+        body: Type.Object(
+          { name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', description: 'what to call it' }) },
+          { additionalProperties: false }
+        ),
+        response: { 201: SphereJson }
+      }
+    },
+    async (request, reply) => {
+      reply.code(201)
+      return ctx.run(sphereCreate, { name: request.body.name }, 'write')
+    }
+  )
+
+  app.post(
+    '/spheres/join',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: `${sphereJoin.summary}; goes online (refused while sync_enabled is false or mirror_mode is local)`,
+        body: Type.Object(
+          {
+            code: Type.String({ minLength: 1, maxLength: 1000, description: 'the invite code a member made' }),
+            timeout: Type.Optional(
+              Type.Integer({
+                minimum: 1000,
+                maximum: 10 * 60 * 1000,
+                description: 'how long to wait for a member to answer, ms (default 60000)'
+              })
+            ),
+            name: Type.Optional(
+              Type.String({ minLength: 1, maxLength: 200, description: 'your name in the sphere (default your own)' })
+            )
+          },
+          { additionalProperties: false }
+        ),
+        response: { 201: SphereJson }
+      }
+    },
+    async (request, reply) => {
+      const out = await ctx.run(sphereJoin, defined(request.body), 'write')
+      reply.code(201)
+      return out
+    }
+  )
+
+  app.post(
+    '/spheres/:sphere/invites',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: sphereInvite.summary,
+        params: SphereParams,
+        body: Type.Union([
+          Type.Object(
+            {
+              expiresIn: Type.Optional(
+                Type.Integer({
+                  minimum: 60_000,
+                  maximum: 30 * DAY,
+                  description: 'how long it stays valid, ms (default one day)'
+                })
+              )
+            },
+            { additionalProperties: false }
+          ),
+          Type.Null()
+        ]),
+        response: {
+          201: Type.Object({
+            sphere: Type.String(),
+            code: Type.String({ description: 'give it to the person you invite: cosmic sphere join CODE' }),
+            id: Type.String(),
+            expires: Type.Integer({ description: 'ms since the epoch' }),
+            online: Type.Boolean({ description: 'whether this device is in the swarm to admit them' })
+          })
+        }
+      }
+    },
+    async (request, reply) => {
+      const out = await ctx.run(
+        sphereInvite,
+        { sphere: request.params.sphere, ...defined({ expiresIn: request.body?.expiresIn }) },
+        'write'
+      )
+      reply.code(201)
+      return out
+    }
+  )
+
+  app.get(
+    '/spheres/:sphere/members',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: sphereMembers.summary,
+        params: SphereParams,
+        response: {
+          200: Type.Object({
+            sphere: Type.String(),
+            name: Type.String(),
+            members: Type.Array(MemberJson),
+            rejected: Type.Array(Type.Unknown(), { description: "envelopes the sphere's rules refused" })
+          })
+        }
+      }
+    },
+    (request) => ctx.run(sphereMembers, { sphere: request.params.sphere })
+  )
+
+  app.delete(
+    '/spheres/:sphere/members/:member',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: sphereRemove.summary,
+        params: Type.Object(
+          {
+            sphere: SphereRef,
+            member: Type.String({
+              minLength: 1,
+              maxLength: 200,
+              description: 'their identity key, a prefix of 4 or more, or their name'
+            })
+          },
+          { additionalProperties: false }
+        ),
+        querystring: Type.Object(
+          { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'told to the sphere' })) },
+          { additionalProperties: false }
+        ),
+        response: { 200: Type.Object({ removed: Type.String() }) }
+      }
+    },
+    (request) =>
+      ctx.run(
+        sphereRemove,
+        { sphere: request.params.sphere, member: request.params.member, ...defined({ reason: request.query.reason }) },
+        'write'
+      )
+  )
+
+  app.post(
+    '/spheres/:sphere/leave',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: sphereLeave.summary,
+        params: SphereParams,
+        response: { 200: Type.Object({ left: Type.String() }) }
+      }
+    },
+    (request) => ctx.run(sphereLeave, { sphere: request.params.sphere }, 'write')
+  )
+
+  app.get(
+    '/spheres/:sphere/feed',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: sphereFeed.summary,
+        params: SphereParams,
+        querystring: Type.Object(
+          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'how many (default 20)' })) },
+          { additionalProperties: false }
+        ),
+        response: { 200: Type.Object({ sphere: Type.String(), items: Type.Array(FeedItemJson) }) }
+      }
+    },
+    (request) => ctx.run(sphereFeed, { sphere: request.params.sphere, ...defined({ limit: request.query.limit }) })
+  )
+
+  app.post(
+    '/spheres/:sphere/posts',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: spherePost.summary,
+        params: SphereParams,
+        body: Type.Object(
+          {
+            text: Type.String({ minLength: 1, maxLength: 50_000, pattern: '\\S', description: 'what to say' }),
+            replyTo: Type.Optional(ItemId)
+          },
+          { additionalProperties: false }
+        ),
+        response: { 201: Type.Object({ id: Type.String(), sphere: Type.String() }) }
+      }
+    },
+    async (request, reply) => {
+      const out = await ctx.run(spherePost, { sphere: request.params.sphere, ...defined(request.body) }, 'write')
+      reply.code(201)
+      return out
+    }
+  )
+
+  app.post(
+    '/spheres/:sphere/shares',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: `${share.summary}; a private or sealed entry is refused (403 NETWORK_REFUSED)`,
+        params: SphereParams,
+        body: ShareBody,
+        response: {
+          201: Type.Object({
+            share: Type.String({ description: 'the share.published event in your journal' }),
+            item: Type.String({
+              description: 'the new envelope in the sphere (withdraw it with DELETE /api/shares/ITEM)'
+            }),
+            sphere: Type.String(),
+            kind: Type.Union([Type.Literal('entry'), Type.Literal('facet'), Type.Literal('summary')])
+          })
+        }
+      }
+    },
+    async (request, reply) => {
+      const given = (['entry', 'facet', 'patterns'] as const).filter((k) => request.body[k] !== undefined)
+      if (given.length !== 1) {
+        throw CosmicError.INVALID_INPUT(
+          given.length === 0
+            ? 'body field "entry" is required: share exactly one thing (entry, facet or patterns)'
+            : `body fields "${given.join('", "')}" were given together: share exactly one thing (entry, facet or patterns)`,
+          { field: given[1] ?? 'entry', in: 'body' }
+        )
+      }
+      const out = await ctx.run(share, { sphere: request.params.sphere, ...defined(request.body) }, 'write')
+      reply.code(201)
+      return out
+    }
+  )
+
+  app.get(
+    '/shares',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: sharesList.summary,
+        querystring: Type.Object(
+          {
+            sphere: Type.Optional(SphereRef),
+            all: Type.Optional(Type.Boolean({ description: 'withdrawn shares too' }))
+          },
+          { additionalProperties: false }
+        ),
+        response: { 200: Type.Object({ shares: Type.Array(ShareJson) }) }
+      }
+    },
+    (request) => ctx.run(sharesList, defined(request.query))
+  )
+
+  app.delete(
+    '/shares/:ref',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: `${unshare.summary} (the sphere envelope id, the share.published id, or the shared entry id or facet)`,
+        params: Type.Object(
+          { ref: Type.String({ minLength: 1, maxLength: 300, description: 'what to withdraw' }) },
+          { additionalProperties: false }
+        ),
+        querystring: Type.Object(
+          { sphere: Type.Optional(SphereRef) },
+          { additionalProperties: false, description: 'only from this sphere' }
+        ),
+        response: { 200: Type.Object({ withdrawn: Type.Array(ShareJson) }) }
+      }
+    },
+    (request) => ctx.run(unshare, { ref: request.params.ref, ...defined({ sphere: request.query.sphere }) }, 'write')
+  )
+
+  app.get(
+    '/peers',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: peers.summary,
+        response: {
+          200: Type.Object({
+            online: Type.Boolean({ description: 'whether this server is in the swarm' }),
+            peers: Type.Array(
+              Type.Object({
+                peer: Type.String(),
+                topics: Type.Array(Type.String()),
+                initiator: Type.Boolean(),
+                since: Type.Integer()
+              })
+            )
+          })
+        }
+      }
+    },
+    () => ctx.run(peers, {})
+  )
+}
