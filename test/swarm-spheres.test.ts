@@ -28,6 +28,14 @@ test('local mode: nothing joins the swarm, and the message says how to allow it'
   t.is(await codeOf(spheres.startNetwork()), 'NETWORK_REFUSED')
   t.is(spheres.online, false)
   t.is(await codeOf(spheres.join('not a code')), 'INVITE_INVALID')
+
+  // Sharing works offline (it waits in the sphere until a peer connects); any mood a journal takes, a sphere takes.
+  const mood = 'tender, tired, and somehow proud of it all at the end of a long, long week of small brave things'
+  const [entry] = await home.append([
+    { type: 'reflection.recorded', body: { text: 'A long week.', tags: [], mood }, privacy: 'shareable' }
+  ])
+  const { item } = await spheres.shareEntry(created.key, Buffer.from(entry?.id as Uint8Array).toString('hex'))
+  t.is((item.body as { mood?: string }).mood, mood)
 })
 
 test('two homes over a loopback swarm: invite, join, share, see; private entries are refused and never cross', async (t) => {

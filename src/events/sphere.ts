@@ -64,7 +64,7 @@ export const sphereEvents = {
       {
         text: Text,
         tags: Tags,
-        mood: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        mood: Type.Optional(ShortText),
         dimension: Type.Optional(Dimension),
         written: Time
       },

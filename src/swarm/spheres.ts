@@ -8,6 +8,7 @@ import HyperDHT from 'hyperdht'
 import z32 from 'z32'
 import { readSettings } from '../engine/settings.js'
 import { CosmicError } from '../errors.js'
+import { validateBody } from '../events/catalog.js'
 import { deriveKey, fromHex, randomBytes, toHex, verify } from '../events/crypto.js'
 import type { SignedEvent } from '../events/envelope.js'
 import { findEntry, getSetting, listProfile } from '../projections/queries.js'
@@ -519,6 +520,8 @@ export class Spheres {
     summary?: string
   ): Promise<{ share: SignedEvent; item: SignedEvent }> {
     if (!sphere.writable) throw CosmicError.CONFLICT(`you are no longer a member of ${record.name}`)
+    // Refuse a body the sphere would refuse before anything is recorded.
+    validateBody(type, body)
     await this.home.append([{ type: 'consent.granted', body: { audience: `sphere:${record.key}`, scope: [scope] } }])
     const item = await sphere.publish(type, body as never)
     const [share] = await this.home.append([
