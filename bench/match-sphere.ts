@@ -38,6 +38,7 @@ async function writeView(view: View, profiles: readonly MemberProfile[]): Promis
       name: profile.name ?? 'member',
       admin: false,
       writers: [profile.member],
+      peers: [],
       since: time,
       addedBy: profile.member
     }

@@ -123,13 +123,14 @@ const CURRENT: { readonly [T in EventType]: EventBody<T> } = {
     helpful: true,
     components: { interests: 0.5307, skills: 1.6, values: 0, semantic: 0 }
   },
-  'sphere.created': { name: 'Night writers', by: 'Ada' },
+  'sphere.created': { name: 'Night writers', by: 'Ada', peer: 'ab'.repeat(32) },
   'sphere.member.added': {
     member: toHex(keyPair.publicKey),
     writer: 'cd'.repeat(32),
     name: 'Ada',
     proof: 'ef'.repeat(64),
-    admin: true
+    admin: true,
+    peer: '12'.repeat(32)
   },
   'sphere.member.removed': { member: 'ab'.repeat(32), reason: 'asked to leave' },
   'sphere.member.left': { note: 'moving on, thank you all' },

@@ -42,7 +42,7 @@ const BEN = 'b'.repeat(64)
 const GONE = 'c'.repeat(64)
 
 function record(member: string, name: string): MemberRecord {
-  return { member, name, admin: false, writers: [member], since: 1, addedBy: ADA }
+  return { member, name, admin: false, writers: [member], peers: [], since: 1, addedBy: ADA }
 }
 
 function item(member: string, dimension: string, facet: string, key: string, more: Partial<FacetItem> = {}): FacetItem {

@@ -115,3 +115,60 @@ test('two homes over a loopback swarm: invite, join, share, see; private entries
   await b.spheres.close()
   t.alike(await filesContaining(b.path, secret), [], 'no private words anywhere in B')
 })
+
+test('offline writes on both sides converge after reconnection; a removed member stops receiving', async (t) => {
+  t.timeout(120_000)
+  const testnet = await createTestnet(3, { host: '127.0.0.1', teardown: t.teardown })
+  const a = await peer(t, 'Ada', testnet.bootstrap)
+  const b = await peer(t, 'Ben', testnet.bootstrap)
+  const c = await peer(t, 'Cy', testnet.bootstrap)
+  for (const p of [a, b, c]) await online(p.home)
+  const sphere = await a.spheres.create('Three')
+  await a.spheres.startNetwork()
+  await b.spheres.join((await a.spheres.invite(sphere.key)).code, { timeout: 60_000 })
+  await c.spheres.join((await a.spheres.invite(sphere.key)).code, { timeout: 60_000 })
+  const views = async () => Promise.all([a, b, c].map(async (p) => (await p.spheres.get(sphere.key)).sphere))
+  const [onA, onB, onC] = await views()
+  if (!onA || !onB || !onC) throw new Error('three views')
+
+  // Ben goes offline; both write; Ben comes back and everyone converges.
+  await b.spheres.stopNetwork()
+  await a.spheres.post(sphere.key, 'written while Ben was away')
+  await b.spheres.post(sphere.key, 'written offline by Ben')
+  await b.spheres.post(sphere.key, 'and a second offline thought')
+  await b.spheres.startNetwork()
+  const texts = async (s: typeof onA) => {
+    await s.update()
+    return (await s.feed()).map((i) => (i.body as { text: string }).text).sort()
+  }
+  await until(
+    async () => {
+      const [x, y, z] = await Promise.all([texts(onA), texts(onB), texts(onC)])
+      return x.length === 3 && JSON.stringify(x) === JSON.stringify(y) && JSON.stringify(y) === JSON.stringify(z)
+    },
+    'three identical feeds after reconnection',
+    60_000
+  )
+  t.alike(await texts(onC), ['and a second offline thought', 'written offline by Ben', 'written while Ben was away'])
+
+  // Ada removes Cy: Cy can no longer write, and what is shared afterwards does not reach Cy.
+  await a.spheres.remove(sphere.key, onC.me)
+  await until(
+    async () => {
+      await onC.update()
+      return !onC.writable
+    },
+    'Cy to lose write access',
+    60_000
+  )
+  t.alike((await onA.members()).map((m) => m.name).sort(), ['Ada', 'Ben'])
+  await until(async () => {
+    await onB.update()
+    return (await onB.members()).length === 2
+  }, 'Ben to see the removal')
+  await new Promise((r) => setTimeout(r, 500)) // both gates have rechecked (they do on every view update)
+  await a.spheres.post(sphere.key, 'after Cy left')
+  await until(async () => (await texts(onB)).includes('after Cy left'), 'Ben to get the new post', 60_000)
+  await new Promise((r) => setTimeout(r, 1000))
+  t.absent((await texts(onC)).includes('after Cy left'), 'a removed member does not receive what comes after')
+})

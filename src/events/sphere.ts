@@ -29,12 +29,12 @@ const Count = Type.Object(
 
 export const sphereEvents = {
   'sphere.created': defineEvent(
-    "the first event of a sphere: its name and its creator's display name; the author becomes its first member and admin",
+    "the first event of a sphere: its name, its creator's display name and device swarm key; the author becomes its first member and admin",
     1,
-    Type.Object({ name: Name, by: Name }, { additionalProperties: false })
+    Type.Object({ name: Name, by: Name, peer: Type.Optional(PublicKey) }, { additionalProperties: false })
   ),
   'sphere.member.added': defineEvent(
-    'a member admits a person: their identity key, the device (Autobase writer) it binds, and their signed consent to that binding',
+    'a member admits a person: their identity key, the device (Autobase writer, swarm key) it binds, and their signed consent to that binding',
     1,
     Type.Object(
       {
@@ -42,7 +42,8 @@ export const sphereEvents = {
         writer: PublicKey,
         name: Name,
         proof: Signature,
-        admin: Type.Optional(Type.Boolean())
+        admin: Type.Optional(Type.Boolean()),
+        peer: Type.Optional(PublicKey)
       },
       { additionalProperties: false }
     )

@@ -20,6 +20,9 @@ export interface NetworkOptions {
   readonly pairingPoll?: number
 }
 
+/** Whether a connection (by the remote device's swarm key, hex) may replicate the spheres. */
+export type ReplicationGate = (peer: string) => boolean | Promise<boolean>
+
 export interface SwarmIdentity {
   /** The device's swarm key pair: stable, so a restart replaces its own announcements instead of adding stale ones. */
   readonly keyPair?: HyperDHT.KeyPair
@@ -36,8 +39,8 @@ export interface PeerStatus {
 
 /**
  * One Hyperswarm for a home: joins the discovery key of every sphere, replicates the
- * spheres' Corestore (HOME/spheres: never the journal's) on every connection, and
- * carries blind-pairing for invites. Everything it sends is Noise-encrypted on the
+ * spheres' Corestore (HOME/spheres: never the journal's) with the devices of current
+ * members (the gate), and carries blind-pairing for invites on any connection. Everything it sends is Noise-encrypted on the
  * wire and sphere-encrypted inside.
  */
 export class SwarmNode {
@@ -46,11 +49,14 @@ export class SwarmNode {
   private readonly joined = new Map<string, Uint8Array>()
   private readonly peers = new Map<string, { topics: Set<string>; initiator: boolean; since: number }>()
   private readonly listeners = new Set<() => void>()
+  private readonly connections = new Map<string, { conn: Hyperswarm.Connection; replicating: boolean }>()
+  private readonly gate: ReplicationGate
 
   constructor(
     private readonly store: Corestore,
-    options: NetworkOptions & SwarmIdentity = {}
+    options: NetworkOptions & SwarmIdentity & { gate?: ReplicationGate } = {}
   ) {
+    this.gate = options.gate ?? (() => true)
     const dhtOptions: HyperDHT.Options = {}
     if (options.bootstrap) dhtOptions.bootstrap = options.bootstrap.map((b) => ({ host: b.host, port: b.port }))
     if (options.host) dhtOptions.host = options.host
@@ -68,15 +74,35 @@ export class SwarmNode {
         initiator: info.client,
         since: Date.now()
       })
-      this.store.replicate(conn)
+      this.connections.set(peer, { conn, replicating: false })
       conn.on('error', () => {})
       conn.on('close', () => {
+        if (this.connections.get(peer)?.conn === conn) this.connections.delete(peer)
         this.peers.delete(peer)
         this.changed()
       })
+      void this.recheck()
       this.changed()
     })
     this.pairing = new BlindPairing(this.swarm, { poll: options.pairingPoll ?? 5_000 })
+  }
+
+  /**
+   * Replicates the spheres' store over each connection the gate allows, and stops (drops
+   * the connection) where it no longer does: a removed member's device gets nothing new
+   * from this device. Connections the gate refuses stay open for pairing only.
+   */
+  async recheck(): Promise<void> {
+    for (const [peer, entry] of this.connections) {
+      const allowed = await this.gate(peer)
+      if (allowed && !entry.replicating) {
+        entry.replicating = true
+        this.store.replicate(entry.conn)
+      } else if (!allowed && entry.replicating) {
+        this.connections.delete(peer)
+        entry.conn.destroy()
+      }
+    }
   }
 
   /** Calls `listener` when a peer connects or leaves. */

@@ -63,6 +63,8 @@ export interface MemberRecord {
   name: string
   admin: boolean
   writers: string[]
+  /** The swarm keys of their devices: the connections a member replicates this sphere with. */
+  peers: string[]
   since: number
   addedBy: string
 }
@@ -348,6 +350,7 @@ async function applyEvent(batch: ViewBatch, host: Autobase.Host, writer: string,
       name: body.by,
       admin: true,
       writers: [writer],
+      peers: body.peer ? [body.peer] : [],
       since: time,
       addedBy: author
     } satisfies MemberRecord)
@@ -382,13 +385,20 @@ async function applyEvent(batch: ViewBatch, host: Autobase.Host, writer: string,
       }
       if ((await getValue(batch, `writers/${body.writer}`)) !== null) throw new Rejected('the device is already bound')
       const existing = await getValue<MemberRecord>(batch, `members/${body.member}`)
+      const peers = body.peer ? [body.peer] : []
       const record: MemberRecord = existing
-        ? { ...existing, writers: [...existing.writers, body.writer], admin: existing.admin || !!body.admin }
+        ? {
+            ...existing,
+            writers: [...existing.writers, body.writer],
+            peers: [...new Set([...(existing.peers ?? []), ...peers])],
+            admin: existing.admin || !!body.admin
+          }
         : {
             member: body.member,
             name: body.name,
             admin: !!body.admin,
             writers: [body.writer],
+            peers,
             since: time,
             addedBy: author
           }

@@ -39,19 +39,22 @@ const joinRequest = {
     c.fixed32.preencode(state, m.writer)
     c.string.preencode(state, m.name)
     c.fixed64.preencode(state, m.proof)
+    c.fixed32.preencode(state, m.peer)
   },
   encode(state: c.State, m: JoinRequest) {
     c.fixed32.encode(state, m.identity)
     c.fixed32.encode(state, m.writer)
     c.string.encode(state, m.name)
     c.fixed64.encode(state, m.proof)
+    c.fixed32.encode(state, m.peer)
   },
   decode(state: c.State): JoinRequest {
     return {
       identity: c.fixed32.decode(state),
       writer: c.fixed32.decode(state),
       name: c.string.decode(state),
-      proof: c.fixed64.decode(state)
+      proof: c.fixed64.decode(state),
+      peer: c.fixed32.decode(state)
     }
   }
 }
@@ -61,6 +64,8 @@ interface JoinRequest {
   writer: Uint8Array
   name: string
   proof: Uint8Array
+  /** The device's swarm key: members replicate the sphere with it. */
+  peer: Uint8Array
 }
 
 export interface SphereSummary {
@@ -92,6 +97,10 @@ export class Spheres {
   private network: SwarmNode | null = null
   private readonly members = new Map<string, BlindPairing.Member>()
   private readonly seedings = new Map<string, Seeding>()
+  private recheckTimer: NodeJS.Timeout | null = null
+  private readonly watched = new Set<string>()
+  /** Joins in progress: until the sphere arrives, this device cannot know its members. */
+  private joining = 0
   /** Invites being answered right now: one request per invite wins. */
   private readonly admitting = new Set<string>()
   private readonly clock: () => number
@@ -115,6 +124,11 @@ export class Spheres {
 
   private get atRestKey(): Uint8Array {
     return deriveKey(this.home.keys.seed, 'sphere-at-rest')
+  }
+
+  /** This device's swarm key pair, stable per home (docs/spheres.md: linkability). */
+  get swarmKeyPair(): HyperDHT.KeyPair {
+    return HyperDHT.keyPair(deriveKey(this.home.keys.seed, 'swarm-keypair'))
   }
 
   private get displayName(): string {
@@ -177,7 +191,11 @@ export class Spheres {
       clock: this.clock
     })
     await sphere.ready()
-    await sphere.publish('sphere.created', { name: trimmed, by: this.displayName })
+    await sphere.publish('sphere.created', {
+      name: trimmed,
+      by: this.displayName,
+      peer: toHex(this.swarmKeyPair.publicKey)
+    })
     const record: SphereRecord = {
       key: sphere.keyHex,
       encryptionKey: toHex(encryptionKey),
@@ -226,8 +244,12 @@ export class Spheres {
     if (this.network) return this.network
     this.network = new SwarmNode(this.store, {
       ...this.options,
-      keyPair: HyperDHT.keyPair(deriveKey(this.home.keys.seed, 'swarm-keypair'))
+      keyPair: this.swarmKeyPair,
+      gate: (peer) => this.mayReplicate(peer)
     })
+    const network = this.network
+    this.recheckTimer = setInterval(() => void network.recheck().catch(() => {}), 1000)
+    this.recheckTimer.unref()
     for (const record of this.registry.list()) await this.announce(record, await this.sphere(record))
     for (const record of this.registry.list()) await this.seedMaybe(record)
     return this.network
@@ -236,6 +258,11 @@ export class Spheres {
   private async announce(record: SphereRecord, sphere: Sphere): Promise<void> {
     const network = this.network
     if (!network) return
+    if (!this.watched.has(record.key)) {
+      // A membership change applies to connections as soon as the view shows it.
+      this.watched.add(record.key)
+      sphere.base.on('update', () => void this.network?.recheck().catch(() => {}))
+    }
     await network.join(sphere.discoveryKey)
     if (!this.members.has(record.key)) {
       const member = network.pairing.addMember({
@@ -286,9 +313,29 @@ export class Spheres {
     return this.network?.status() ?? []
   }
 
+  /**
+   * The replication gate: a connection replicates this home's spheres only when the
+   * remote device is a current member's device (or a seeder of ours), or while this
+   * device is joining (it must fetch the sphere to learn who its members are).
+   */
+  private async mayReplicate(peer: string): Promise<boolean> {
+    if (this.joining > 0) return true
+    for (const record of this.registry.list()) {
+      if (record.seeders?.some((s) => toHex(parseSeederKey(s)) === peer)) return true
+      const sphere = this.open.get(record.key)
+      if (!sphere) continue
+      for (const member of await sphere.members()) {
+        if (member.member !== sphere.me && member.peers?.includes(peer)) return true
+      }
+    }
+    return false
+  }
+
   async stopNetwork(): Promise<void> {
     const network = this.network
     this.network = null
+    if (this.recheckTimer) clearInterval(this.recheckTimer)
+    this.recheckTimer = null
     this.members.clear()
     for (const seeding of this.seedings.values()) await seeding.close().catch(() => {})
     this.seedings.clear()
@@ -342,8 +389,10 @@ export class Spheres {
           member: toHex(ask.identity),
           writer: toHex(ask.writer),
           name,
-          proof: toHex(ask.proof)
+          proof: toHex(ask.proof),
+          peer: toHex(ask.peer)
         })
+        await this.network?.recheck()
         const latest = this.registry.get(sphereKey) ?? record
         await this.registry.put({
           ...latest,
@@ -363,6 +412,16 @@ export class Spheres {
 
   /** The candidate's side: hands the invite to whichever member is online, then waits to be a writer. */
   async join(code: string, options: { timeout?: number; name?: string } = {}): Promise<SphereSummary> {
+    this.joining++
+    try {
+      return await this.joinNow(code, options)
+    } finally {
+      this.joining--
+      await this.network?.recheck().catch(() => {})
+    }
+  }
+
+  private async joinNow(code: string, options: { timeout?: number; name?: string }): Promise<SphereSummary> {
     let invite: Uint8Array
     let decoded: BlindPairing.DecodedInvite
     try {
@@ -393,7 +452,8 @@ export class Spheres {
       identity: this.home.keys.identity.publicKey,
       writer,
       name,
-      proof: signWriterBinding(this.home.keys.identity, decoded.discoveryKey, writer)
+      proof: signWriterBinding(this.home.keys.identity, decoded.discoveryKey, writer),
+      peer: this.swarmKeyPair.publicKey
     })
     const timeout = options.timeout ?? DEFAULT_JOIN_TIMEOUT_MS
     // Open the sphere the moment a member answers, while the pairing connection is
@@ -466,6 +526,7 @@ export class Spheres {
     const me = await sphere.member(sphere.me)
     if (!me?.admin) throw CosmicError.CONFLICT(`only an admin of ${record.name} removes members`)
     await sphere.publish('sphere.member.removed', reason ? { member: target, reason } : { member: target })
+    await this.network?.recheck()
     const rejected = (await sphere.rejected()).at(-1)
     if (await sphere.member(target)) {
       throw CosmicError.CONFLICT(`the sphere refused the removal: ${rejected?.reason ?? 'unknown reason'}`)
