@@ -55,7 +55,11 @@ const FIELDS = [
   'facet',
   'patterns',
   'sphere',
-  'reason'
+  'reason',
+  'for',
+  'explain',
+  'member',
+  'helpful'
 ]
 
 const ROUTES: [method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string][] = [
@@ -99,6 +103,8 @@ const ROUTES: [method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string
   ['GET', '/api/spheres/:sphere/feed'],
   ['POST', '/api/spheres/:sphere/posts'],
   ['POST', '/api/spheres/:sphere/shares'],
+  ['GET', '/api/spheres/:sphere/matches'],
+  ['POST', '/api/spheres/:sphere/feedback'],
   ['GET', '/api/shares'],
   ['DELETE', '/api/shares/:ref'],
   ['GET', '/api/peers']

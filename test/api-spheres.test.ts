@@ -1,5 +1,8 @@
 import test from 'brittle'
+import Fastify from 'fastify'
+import { example } from '../scripts/match-example.js'
 import { buildApp } from '../src/api/app.js'
+import { MatchResultJson } from '../src/api/routes/spheres.js'
 import { toHex } from '../src/events/crypto.js'
 import { lazySpheres } from '../src/swarm/spheres.js'
 import { call, createApiHome, TOKEN } from './helpers/api.js'
@@ -185,6 +188,82 @@ test('spheres over HTTP: bad input is a 400 naming the field, an unknown sphere 
   t.alike(await head(home), before, 'nothing refused was written')
 })
 
+test('matches and feedback over HTTP: nothing shared is a 404 saying how to share; alone, no results; bad input 400', async (t) => {
+  const { app, home } = await createApiHome(t)
+  const key = (await call(app, 'POST', '/api/spheres', { name: 'Circle' })).json.key as string
+  const me = (await call(app, 'GET', '/api/status')).json.author as string
+
+  const unshared = await call(app, 'GET', `/api/spheres/${key}/matches`)
+  t.is(unshared.status, 404, unshared.text)
+  t.is(unshared.json.error.code, 'NOT_FOUND')
+  t.is(
+    unshared.json.error.message,
+    `NOT_FOUND: you have shared no skill, interest, value, seeking or project into Circle, so there is nothing to match you on; share one first: cosmic share --facet mind/skill/typescript --sphere ${key.slice(0, 12)}`
+  )
+
+  t.is((await call(app, 'PUT', '/api/profile/mind/skill/typescript', { level: 4, shareable: true })).status, 200)
+  const shared = await call(app, 'POST', `/api/spheres/${key}/shares`, { facet: 'mind/skill/typescript' })
+  t.is(shared.status, 201, shared.text)
+
+  const alone = await call(app, 'GET', `/api/spheres/Circle/matches?limit=5&explain=true`)
+  t.is(alone.status, 200, alone.text)
+  t.alike(alone.json.for, { member: me, name: 'Test' })
+  t.is(alone.json.profiles, 1, 'only you shared a profile')
+  t.alike(alone.json.results, [], 'nobody else to match')
+  t.is(alone.json.feedback, 0)
+  t.alike(alone.json.weights, { interests: 2, skills: 1.5, values: 0.75, semantic: 1 }, 'the default weights')
+  t.is(alone.json.model.events, 0, 'explain adds the (unlearned) model')
+  t.absent((await call(app, 'GET', `/api/spheres/${key}/matches`)).json.model, 'and only when asked')
+
+  const before = await head(home)
+  const self = await call(app, 'POST', `/api/spheres/${key}/feedback`, { member: me, helpful: true })
+  t.is(self.status, 400, self.text)
+  t.is(self.json.error.message, 'INVALID_INPUT: feedback is about other members, not yourself')
+  const nobody = await call(app, 'POST', `/api/spheres/${key}/feedback`, { member: 'nobody', helpful: false })
+  t.is(nobody.status, 404, nobody.text)
+  t.is(nobody.json.error.code, 'NOT_FOUND')
+  const forNobody = await call(app, 'GET', `/api/spheres/${key}/matches?for=nobody`)
+  t.is(forNobody.status, 404, forNobody.text)
+  const cases: [method: 'GET' | 'POST', url: string, body: unknown, field: string][] = [
+    ['GET', `/api/spheres/${key}/matches?limit=0`, undefined, 'limit'],
+    ['GET', `/api/spheres/${key}/matches?limit=1001`, undefined, 'limit'],
+    ['GET', `/api/spheres/${key}/matches?limit=ten`, undefined, 'limit'],
+    ['GET', `/api/spheres/${key}/matches?explain=maybe`, undefined, 'explain'],
+    ['GET', `/api/spheres/${key}/matches?for=`, undefined, 'for'],
+    ['GET', `/api/spheres/${key}/matches?sort=score`, undefined, 'sort'],
+    ['POST', `/api/spheres/${key}/feedback`, {}, 'member'],
+    ['POST', `/api/spheres/${key}/feedback`, { member: 'Ben' }, 'helpful'],
+    ['POST', `/api/spheres/${key}/feedback`, { member: 'Ben', helpful: 'yes' }, 'helpful'],
+    ['POST', `/api/spheres/${key}/feedback`, { member: '', helpful: true }, 'member'],
+    ['POST', `/api/spheres/${key}/feedback`, { member: 'Ben', helpful: true, stars: 5 }, 'stars']
+  ]
+  for (const [method, url, body, field] of cases) {
+    const res = await call(app, method, url, body)
+    t.is(res.status, 400, `${method} ${url} ${JSON.stringify(body)}: ${res.text}`)
+    t.is(res.json.error.code, 'INVALID_INPUT')
+    t.is(res.json.error.field, field, res.json.error.message)
+  }
+  for (const [method, url, body] of [
+    ['GET', '/api/spheres/nowhere/matches', undefined],
+    ['POST', '/api/spheres/nowhere/feedback', { member: 'Ben', helpful: true }]
+  ] as const) {
+    const res = await call(app, method, url, body)
+    t.is(res.status, 404, `${method} ${url}: ${res.text}`)
+    t.is(res.json.error.code, 'NOT_FOUND')
+  }
+  t.alike(await head(home), before, 'nothing refused was written')
+})
+
+test('the matches response schema keeps every field of a real result (the serializer drops what it does not list)', async (t) => {
+  const { results } = example()
+  t.ok(results.length >= 2 && results.some((r) => r.kind === 'project'), 'a member and a project')
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.get('/', { schema: { response: { 200: { type: 'array', items: MatchResultJson } } } }, () => results)
+  const served = (await app.inject({ method: 'GET', url: '/' })).json()
+  t.alike(served, JSON.parse(JSON.stringify(results)))
+})
+
 test('joining while sync is off is refused with how to allow it; the OpenAPI document lists the sphere routes', async (t) => {
   const { app } = await createApiHome(t)
   const other = await createApiHome(t)
@@ -206,6 +285,8 @@ test('joining while sync is off is refused with how to allow it; the OpenAPI doc
     '/api/spheres/{sphere}/feed',
     '/api/spheres/{sphere}/posts',
     '/api/spheres/{sphere}/shares',
+    '/api/spheres/{sphere}/matches',
+    '/api/spheres/{sphere}/feedback',
     '/api/shares',
     '/api/shares/{ref}',
     '/api/peers'

@@ -1,4 +1,6 @@
 import test from 'brittle'
+import type { Page } from 'playwright-core'
+import { example } from '../scripts/match-example.js'
 import { browserMissing, createWebFixture, WEB_TOKEN } from './helpers/browser.js'
 
 /** Form controls and buttons, in every shadow root, that have no accessible name (as in web-app.test.ts). */
@@ -20,6 +22,58 @@ const UNLABELLED = `(() => {
   walk(document)
   return out
 })()`
+
+const ADA = 'a'.repeat(64)
+const BEA = 'b'.repeat(64)
+
+/**
+ * Routes the page's matches query to the docs' example ranking (a real MatchIndex result
+ * for Ada, docs/matching.md) and records feedback posts: a ranking needs a second
+ * member online, which the command's own tests cover (test/match-sphere.test.ts).
+ */
+async function routeExampleRanking(page: Page, feedback: unknown[] = []) {
+  const { results } = example()
+  await page.route(/\/api\/spheres\/[^/]+\/matches/, (route) =>
+    route.fulfill({
+      json: {
+        sphere: 'example',
+        name: 'Night writers',
+        for: { member: ADA, name: 'Ada' },
+        profiles: 2,
+        weights: { interests: 2, skills: 1.5, values: 0.75, semantic: 1 },
+        feedback: feedback.length,
+        results,
+        model: {
+          base: { interests: 2, skills: 1.5, values: 0.75, semantic: 1 },
+          adjustments: { interests: 0, skills: 0, values: 0, semantic: 0 },
+          weights: { interests: 2, skills: 1.5, values: 0.75, semantic: 1 },
+          bias: 0,
+          events: feedback.length,
+          helpful: feedback.length,
+          notHelpful: 0
+        }
+      }
+    })
+  )
+  await page.route(/\/api\/spheres\/[^/]+\/feedback/, (route) => {
+    const body = route.request().postDataJSON() as { member: string; helpful: boolean }
+    feedback.push(body)
+    return route.fulfill({
+      status: 201,
+      json: {
+        id: 'f'.repeat(64),
+        sphere: 'example',
+        member: body.member,
+        name: 'Bea',
+        helpful: body.helpful,
+        components: { interests: 0.26, skills: 1.8, values: 0, semantic: 0 },
+        feedback: feedback.length,
+        weights: { interests: 2, skills: 1.5, values: 0.75, semantic: 1 }
+      }
+    })
+  })
+  return results
+}
 
 const SHARED_TEXT = 'The tide came in while we talked, and I said the true thing.'
 const PRIVATE_TEXT = 'A worry I keep to myself about the rent.'
@@ -164,14 +218,159 @@ test('spheres in Chromium: create, post and reply, invite; share an entry after 
     }
   )
 
+  await step(
+    'share a profile facet: the dialog lists the facets (private ones never leave) and confirms exactly what leaves; the matches panel says how to appear',
+    async (t) => {
+      const profile = (await (
+        await fetch(`${web.base}/api/profile`, { headers: { authorization: `Bearer ${WEB_TOKEN}` } })
+      ).json()) as {
+        dimension: string
+        facet: string
+        key: string
+        value: string | null
+        level: number | null
+        privacy: string
+      }[]
+      const typescript = profile.find((f) => f.facet === 'skill' && f.key === 'typescript')!
+      const secret = profile.find((f) => f.privacy === 'private' && f.facet === 'value')!
+      t.is(typescript.privacy, 'shareable', 'the demo persona shares typescript')
+
+      const page = await web.open()
+      await page.getByRole('link', { name: 'Spheres' }).click()
+      await page
+        .getByRole('region', { name: 'Your spheres' })
+        .getByRole('button', { name: /Night writers/ })
+        .click()
+      const panel = page.getByRole('region', { name: 'People to work with' })
+      await panel.getByText('Share a facet to appear here.').waitFor()
+      t.ok(
+        (await panel.innerText()).includes('You have shared nothing here to match on yet'),
+        'the empty state says why and how to appear'
+      )
+      await panel.scrollIntoViewIfNeeded()
+      t.comment(await web.screenshot(page, 'web-matches-empty'))
+
+      await panel.getByRole('button', { name: 'Share a profile facet…' }).click()
+      const dialog = page.getByRole('dialog', { name: 'Share a profile facet with Night writers' })
+      await dialog.waitFor()
+      const option = dialog.getByRole('radio', { name: /mind\/skill\/typescript/ })
+      await option.waitFor()
+      const label = await dialog.locator('label', { hasText: 'mind/skill/typescript' }).innerText()
+      t.ok(label.includes(`level ${typescript.level}`) && label.includes(`“${typescript.value}”`), `listed: ${label}`)
+      t.ok(label.includes('used for matching'), 'a skill is used for matching')
+      const secretPath = `${secret.dimension}/${secret.facet}/${secret.key}`
+      const secretRow = dialog.locator('li', { hasText: secretPath })
+      t.ok(
+        (await secretRow.innerText()).includes('private: never leaves this device'),
+        `${secretPath} is listed as private`
+      )
+      t.is(await secretRow.getByRole('radio').count(), 0, 'and cannot be chosen')
+      t.ok(!(await dialog.innerText()).includes(secret.value ?? '\u0000'), 'a private facet’s note is not shown')
+      t.comment(await web.screenshot(page, 'web-facet-share-dialog'))
+
+      await option.check()
+      await dialog.getByRole('button', { name: 'See what will be sent…' }).click()
+      const what = dialog.getByRole('definition')
+      await what.first().waitFor()
+      const sent = await dialog.locator('dl').innerText()
+      for (const expected of ['mind/skill/typescript', `${typescript.level} of 5`, typescript.value!]) {
+        t.ok(sent.includes(expected), `what will be sent lists ${expected}`)
+      }
+      t.ok(
+        (await dialog.innerText()).includes(
+          'Members who receive it keep their copy; you can withdraw it later but cannot recall it.'
+        ),
+        'what cannot be recalled'
+      )
+      t.comment(await web.screenshot(page, 'web-facet-share-confirm'))
+      await dialog.getByRole('button', { name: 'Share it' }).click()
+      await dialog.getByText(/^Shared with Night writers/).waitFor()
+      await dialog.getByRole('button', { name: 'Done' }).click()
+      await dialog.waitFor({ state: 'hidden' })
+
+      await panel.getByText('No one here matches you yet.').waitFor()
+      t.ok(
+        (await panel.innerText()).includes(
+          'No other member has shared a skill, interest, value, seeking or project here yet.'
+        ),
+        'alone in the sphere: nobody to match, and why'
+      )
+      await page.getByRole('region', { name: 'Your shares' }).getByText('mind/skill/typescript').waitFor()
+      t.pass('the facet is in your shares')
+      await panel.scrollIntoViewIfNeeded()
+      t.comment(await web.screenshot(page, 'web-matches-alone'))
+
+      await panel.getByRole('button', { name: 'Share a profile facet…' }).click()
+      const again = dialog.locator('li', { hasText: 'mind/skill/typescript' })
+      await again.getByText(/already shared here/).waitFor()
+      t.is(await again.getByRole('radio').count(), 0, 'a facet already shared here is marked, not offered again')
+      await dialog.getByRole('button', { name: 'Cancel' }).click()
+      await page.close()
+    }
+  )
+
+  await step(
+    'a ranking in words: each reason and what it adds, adding up to the score; feedback is noted',
+    async (t) => {
+      const page = await web.open()
+      const feedback: unknown[] = []
+      const results = await routeExampleRanking(page, feedback)
+      await page.getByRole('link', { name: 'Spheres' }).click()
+      await page
+        .getByRole('region', { name: 'Your spheres' })
+        .getByRole('button', { name: /Night writers/ })
+        .click()
+      const panel = page.getByRole('region', { name: 'People to work with' })
+      const ranked = panel.getByRole('list', { name: 'Ranked matches' })
+      await ranked.waitFor()
+      const bea = ranked.getByRole('article', { name: /Bea/ }).first()
+      const why = await bea.getByRole('list', { name: 'Why Bea' }).innerText()
+      t.ok(
+        why.includes('They have TypeScript (level 4), which you seek (you wrote “TS”)'),
+        'complementary skills in words'
+      )
+      t.ok(why.includes('They seek rust, which you have (level 5)'), 'and the other way round')
+      t.ok(
+        /You both care about medieval cartography \(common here\)/.test(why),
+        'a shared interest, and how rare it is'
+      )
+      const amounts = [...why.matchAll(/\+(\d+\.\d\d)/g)].map((m) => Number(m[1]))
+      const score = Number((await bea.locator('.score strong').innerText()).trim())
+      t.is(amounts.length, results[0]!.items.length, 'one line per reason')
+      t.is(
+        Math.round(amounts.reduce((a, b) => a + b, 0) * 100),
+        Math.round(score * 100),
+        'the lines add up to the score'
+      )
+      t.ok(/Score\s+\d+\.\d\d\s*$/.test(why), 'with the total under them')
+      const project = ranked.getByRole('article', { name: /Old maps/ })
+      t.ok((await project.innerText()).includes('It is about'), 'the project says what in it meets you')
+      t.is(await project.getByRole('button', { name: 'Helpful' }).count(), 0, 'feedback is about people, not projects')
+
+      await bea.getByRole('button', { name: 'Helpful', exact: true }).click()
+      await bea
+        .getByRole('status')
+        .getByText(/^Noted: helpful\. Learned on this device only/)
+        .waitFor()
+      t.alike(feedback, [{ member: BEA, helpful: true }], 'the feedback names the member')
+      t.is(await bea.getByRole('button', { name: 'Helpful', exact: true }).getAttribute('aria-pressed'), 'true')
+      await panel.getByText('How the score works').click()
+      await panel.scrollIntoViewIfNeeded()
+      t.comment(await web.screenshot(page, 'web-matches-ranked'))
+      await page.close()
+    }
+  )
+
   await step('the spheres page at 200% zoom: labelled controls, no sideways scrolling', async (t) => {
     const page = await web.open({ zoom: 2, path: '' })
+    await routeExampleRanking(page)
     await page.evaluate(`location.hash = '#/spheres'`)
     await page
       .getByRole('region', { name: 'Your spheres' })
       .getByRole('button', { name: /Night writers/ })
       .click()
     await page.locator('sphere-feed').getByRole('article').first().waitFor()
+    await page.getByRole('list', { name: 'Ranked matches' }).waitFor()
     await page.waitForTimeout(500)
     const overflow = Number(
       await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')
@@ -179,6 +378,8 @@ test('spheres in Chromium: create, post and reply, invite; share an entry after 
     t.ok(overflow <= 0, `no horizontal scroll at 200% (${overflow}px)`)
     t.alike(await page.evaluate(UNLABELLED), [], 'every control has a label')
     t.comment(await web.screenshot(page, 'web-spheres-zoom-200'))
+    await page.getByRole('region', { name: 'People to work with' }).scrollIntoViewIfNeeded()
+    t.comment(await web.screenshot(page, 'web-matches-zoom-200'))
     await page.close()
   })
 

@@ -6,6 +6,7 @@ import { clock, day, shortDay } from './format.js'
 import { shared } from './styles.js'
 import type { SphereInvite, SphereMember, SphereMembers, SphereSummary } from './types.js'
 import './sphere-feed.js'
+import './sphere-matches.js'
 
 const EXPIRIES = [
   [60 * 60 * 1000, 'one hour'],
@@ -17,7 +18,7 @@ function message(err: unknown): string {
   return err instanceof ApiError ? err.detail : String(err)
 }
 
-/** One sphere: its feed and post box, its members (admins marked), invites, and leaving it. */
+/** One sphere: its feed and post box, the people to work with, its members (admins marked), invites, and leaving it. */
 @customElement('sphere-detail')
 export class SphereDetail extends LitElement {
   static override styles = [
@@ -278,6 +279,7 @@ export class SphereDetail extends LitElement {
       </header>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       <sphere-feed .sphere=${s} .me=${this.me} .online=${this.online} @feed-changed=${() => this.changed()}></sphere-feed>
+      <sphere-matches .sphere=${s} .online=${this.online} @facet-shared=${() => this.changed()}></sphere-matches>
       <section class="card" aria-labelledby="members-title">
         <h3 id="members-title">Members</h3>
         ${this.renderMembers()}

@@ -275,3 +275,74 @@ export interface PeersView {
   online: boolean
   peers: { peer: string; topics: string[]; initiator: boolean; since: number }[]
 }
+
+/** A facet of the whole-human profile (GET /api/profile). */
+export interface ProfileFacet {
+  dimension: Dimension
+  facet: string
+  key: string
+  value: string | null
+  level: number | null
+  privacy: Privacy
+  time: number
+}
+
+export type MatchComponent = 'interests' | 'skills' | 'values' | 'semantic'
+export type ComponentValues = Record<MatchComponent, number>
+
+export interface MatchFacetRef {
+  kind: 'skill' | 'interest' | 'value' | 'seeking' | 'project'
+  label: string
+  level?: number
+}
+
+/** One reason two profiles met (docs/matching.md). */
+export interface MatchedItem {
+  component: MatchComponent
+  term: string
+  mine: MatchFacetRef
+  theirs: MatchFacetRef
+  raw: number
+  weight: number
+  contribution: number
+}
+
+export interface MatchResult {
+  kind: 'member' | 'project'
+  member: string
+  name?: string
+  project?: string
+  score: number
+  components: ComponentValues
+  items: MatchedItem[]
+}
+
+export interface MatchModel {
+  base: ComponentValues
+  adjustments: ComponentValues
+  weights: ComponentValues
+  bias: number
+  events: number
+  helpful: number
+  notHelpful: number
+}
+
+export interface MatchesView {
+  sphere: string
+  name: string
+  for: { member: string; name: string }
+  profiles: number
+  weights: ComponentValues
+  feedback: number
+  results: MatchResult[]
+  model?: MatchModel
+}
+
+export interface FeedbackAnswer {
+  id: string
+  member: string
+  name: string
+  helpful: boolean
+  feedback: number
+  weights: ComponentValues
+}

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from '@sinclair/typebox'
+import { type Static, Type } from '@sinclair/typebox'
+import { MAX_MATCHES, sphereFeedback, sphereMatches } from '../../commands/match.js'
 import {
   peers,
   share,
@@ -112,6 +113,81 @@ const ShareBody = Type.Object(
   },
   { additionalProperties: false, description: 'exactly one of entry, facet, patterns' }
 )
+
+const WeightsJson = Type.Object(
+  { interests: Type.Number(), skills: Type.Number(), values: Type.Number(), semantic: Type.Number() },
+  { description: 'a number per score component' }
+)
+
+const FacetRefJson = Type.Object({
+  kind: Type.Union([
+    Type.Literal('skill'),
+    Type.Literal('interest'),
+    Type.Literal('value'),
+    Type.Literal('seeking'),
+    Type.Literal('project')
+  ]),
+  label: Type.String({ description: 'as its owner wrote it' }),
+  level: Type.Optional(Type.Integer({ description: 'a skill’s level, 1 to 5' }))
+})
+
+const MatchedItemJson = Type.Object({
+  component: Type.Union([
+    Type.Literal('interests'),
+    Type.Literal('skills'),
+    Type.Literal('values'),
+    Type.Literal('semantic')
+  ]),
+  term: Type.String({ description: 'the normalised term both sides share' }),
+  mine: FacetRefJson,
+  theirs: FacetRefJson,
+  raw: Type.Number({ description: 'in [0, 1]: IDF for shared terms, level / 5 for skills' }),
+  weight: Type.Number(),
+  contribution: Type.Number({ description: 'raw × weight; a result’s contributions add up to its score' })
+})
+
+/** Exported for the test that holds it to a real result (nothing dropped by the serializer). */
+export const MatchResultJson = Type.Object({
+  kind: Type.Union([Type.Literal('member'), Type.Literal('project')]),
+  member: Type.String({ description: 'the matched member, or the member who shared the project' }),
+  name: Type.Optional(Type.String()),
+  project: Type.Optional(Type.String({ description: 'the project’s label, for a project' })),
+  score: Type.Number({ description: 'the sum of the items’ contributions, in the order listed' }),
+  components: WeightsJson,
+  items: Type.Array(MatchedItemJson)
+})
+
+const FeedbackModelJson = Type.Object(
+  {
+    base: WeightsJson,
+    adjustments: WeightsJson,
+    weights: WeightsJson,
+    bias: Type.Number(),
+    events: Type.Integer(),
+    helpful: Type.Integer(),
+    notHelpful: Type.Integer(),
+    learningRate: Type.Number(),
+    l2: Type.Number()
+  },
+  { description: 'the on-device ranking model learned from your feedback (docs/matching.md)' }
+)
+
+const MatchesJson = Type.Object({
+  sphere: Type.String(),
+  name: Type.String(),
+  for: Type.Object({ member: Type.String(), name: Type.String() }),
+  profiles: Type.Integer({ description: 'members with a matchable shared profile, the one asked for included' }),
+  weights: WeightsJson,
+  feedback: Type.Integer({ description: 'feedback events the weights were learned from (0: the defaults)' }),
+  results: Type.Array(MatchResultJson, { description: 'best first' }),
+  model: Type.Optional(FeedbackModelJson)
+})
+
+const MemberRef = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  description: 'their identity key, a prefix of 4 or more, or their name'
+})
 
 /**
  * Spheres: the shared spaces of layer 2 (src/swarm). Each route runs the command the
@@ -255,11 +331,7 @@ export const sphereRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
         params: Type.Object(
           {
             sphere: SphereRef,
-            member: Type.String({
-              minLength: 1,
-              maxLength: 200,
-              description: 'their identity key, a prefix of 4 or more, or their name'
-            })
+            member: MemberRef
           },
           { additionalProperties: false }
         ),
@@ -363,6 +435,79 @@ export const sphereRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
         )
       }
       const out = await ctx.run(share, { sphere: request.params.sphere, ...defined(request.body) }, 'write')
+      reply.code(201)
+      return out
+    }
+  )
+
+  app.get(
+    '/spheres/:sphere/matches',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: `${sphereMatches.summary}; 404 NOT_FOUND when you (or \`for\`) shared nothing matchable into it`,
+        params: SphereParams,
+        querystring: Type.Object(
+          {
+            for: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 200,
+                description: 'whose matches: a member’s key, a prefix of 4 or more, or their name (default you)'
+              })
+            ),
+            limit: Type.Optional(
+              Type.Integer({ minimum: 1, maximum: MAX_MATCHES, description: 'how many (default 10)' })
+            ),
+            explain: Type.Optional(Type.Boolean({ description: 'add the learned ranking model (`model`)' }))
+          },
+          { additionalProperties: false }
+        ),
+        response: {
+          200: MatchesJson
+        }
+      }
+    },
+    async (request) => {
+      const out = await ctx.run(sphereMatches, {
+        sphere: request.params.sphere,
+        ...defined({ for: request.query.for, limit: request.query.limit, explain: request.query.explain })
+      })
+      // The command's results are readonly; the schema's static type is not (the serializer only reads).
+      return out as Static<typeof MatchesJson>
+    }
+  )
+
+  app.post(
+    '/spheres/:sphere/feedback',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: `${sphereFeedback.summary}; the model is learned on this device and never leaves it`,
+        params: SphereParams,
+        body: Type.Object(
+          {
+            member: MemberRef,
+            helpful: Type.Boolean({ description: 'whether the match was helpful' })
+          },
+          { additionalProperties: false }
+        ),
+        response: {
+          201: Type.Object({
+            id: Type.String({ description: 'the match.feedback event in your journal' }),
+            sphere: Type.String(),
+            member: Type.String(),
+            name: Type.String(),
+            helpful: Type.Boolean(),
+            components: WeightsJson,
+            feedback: Type.Integer({ description: 'feedback events the model now learns from, this one included' }),
+            weights: WeightsJson
+          })
+        }
+      }
+    },
+    async (request, reply) => {
+      const out = await ctx.run(sphereFeedback, { sphere: request.params.sphere, ...request.body }, 'write')
       reply.code(201)
       return out
     }
