@@ -1,6 +1,6 @@
 import test from 'brittle'
 import type { Page } from 'playwright-core'
-import { browserMissing, createWebFixture, WEB_TOKEN } from './helpers/browser.js'
+import { browserMissing, createWebFixture, UNLABELLED, WEB_TOKEN } from './helpers/browser.js'
 
 /** Non-blank pixels of the first canvas inside `selector` (a chart or graph that was really drawn). */
 async function paintedPixels(page: Page, view: string, element: string): Promise<number> {
@@ -23,26 +23,6 @@ async function paintedPixels(page: Page, view: string, element: string): Promise
 function inView(view: string, selector: string): string {
   return `document.querySelector('cosmic-app')?.shadowRoot?.querySelector('${view}')?.shadowRoot?.querySelector('${selector}')`
 }
-
-/** Form controls and buttons, in every shadow root, that have no accessible name. */
-const UNLABELLED = `(() => {
-  const out = []
-  const walk = (root) => {
-    for (const el of root.querySelectorAll('*')) {
-      if (el.shadowRoot) walk(el.shadowRoot)
-      const tag = el.tagName.toLowerCase()
-      if (!['input', 'select', 'textarea', 'button'].includes(tag) || el.type === 'hidden') continue
-      const named =
-        (el.labels && el.labels.length > 0) ||
-        el.getAttribute('aria-label') ||
-        el.getAttribute('aria-labelledby') ||
-        (tag === 'button' && el.textContent.trim())
-      if (!named) out.push(tag + (el.id ? '#' + el.id : '') + (el.name ? '[name=' + el.name + ']' : ''))
-    }
-  }
-  walk(document)
-  return out
-})()`
 
 const LAYOUT_SHIFT_WATCH = `(() => {
   window.cls = 0

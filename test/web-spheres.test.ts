@@ -1,27 +1,7 @@
 import test from 'brittle'
 import type { Page } from 'playwright-core'
 import { example } from '../scripts/match-example.js'
-import { browserMissing, createWebFixture, WEB_TOKEN } from './helpers/browser.js'
-
-/** Form controls and buttons, in every shadow root, that have no accessible name (as in web-app.test.ts). */
-const UNLABELLED = `(() => {
-  const out = []
-  const walk = (root) => {
-    for (const el of root.querySelectorAll('*')) {
-      if (el.shadowRoot) walk(el.shadowRoot)
-      const tag = el.tagName.toLowerCase()
-      if (!['input', 'select', 'textarea', 'button'].includes(tag) || el.type === 'hidden') continue
-      const named =
-        (el.labels && el.labels.length > 0) ||
-        el.getAttribute('aria-label') ||
-        el.getAttribute('aria-labelledby') ||
-        (tag === 'button' && el.textContent.trim())
-      if (!named) out.push(tag + (el.id ? '#' + el.id : '') + (el.name ? '[name=' + el.name + ']' : ''))
-    }
-  }
-  walk(document)
-  return out
-})()`
+import { browserMissing, createWebFixture, UNLABELLED, WEB_TOKEN } from './helpers/browser.js'
 
 const ADA = 'a'.repeat(64)
 const BEA = 'b'.repeat(64)

@@ -105,3 +105,23 @@ export async function createWebFixture(t: test.Test): Promise<WebFixture> {
     }
   }
 }
+
+/** In-page expression: form controls and buttons, in every shadow root, that have no accessible name. */
+export const UNLABELLED = `(() => {
+  const out = []
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) walk(el.shadowRoot)
+      const tag = el.tagName.toLowerCase()
+      if (!['input', 'select', 'textarea', 'button'].includes(tag) || el.type === 'hidden') continue
+      const named =
+        (el.labels && el.labels.length > 0) ||
+        el.getAttribute('aria-label') ||
+        el.getAttribute('aria-labelledby') ||
+        (tag === 'button' && el.textContent.trim())
+      if (!named) out.push(tag + (el.id ? '#' + el.id : '') + (el.name ? '[name=' + el.name + ']' : ''))
+    }
+  }
+  walk(document)
+  return out
+})()`
