@@ -15,6 +15,7 @@ import { amend, reflect, retract } from '../src/commands/journal.js'
 import { profileRemove, profileSet } from '../src/commands/profile.js'
 import { tensionAdd, tensionResolve, tensionShift } from '../src/commands/tension.js'
 import { CosmicError } from '../src/errors.js'
+import { buildScaledHome } from '../src/fixtures/scale.js'
 import { weekOf } from '../src/projections/patterns.js'
 import {
   allEntries,
@@ -24,6 +25,8 @@ import {
   listProfile,
   listTensions,
   patterns,
+  TIMELINE_TYPES,
+  type TimelineQuery,
   timeline
 } from '../src/projections/queries.js'
 import { Home } from '../src/store/home.js'
@@ -228,6 +231,93 @@ test('timeline: pages with an opaque cursor cover everything exactly once', asyn
   }
   t.is(await codeOf(timelineCommand.run(ctx, { cursor: 'not-a-cursor' })), 'INVALID_INPUT')
   t.is(await codeOf(timelineCommand.run(ctx, { limit: 0 })), 'INVALID_INPUT')
+})
+
+test('timeline: pages are the whole ordered history, cut where the cursor says (scaled home, every filter)', async (t) => {
+  const home = await buildScaledHome(join(await t.tmp(), 'scaled'), 1500, { passphrase: 'scale passphrase' })
+  t.teardown(() => home.close())
+  const db = home.readModel.db
+  // The reference: every entry and tension moment read whole, filtered and sorted in JavaScript.
+  const entryRows = db.prepare('SELECT seq, time, dimension, text, tags FROM entries').all() as {
+    seq: number
+    time: number
+    dimension: string | null
+    text: string
+    tags: string
+  }[]
+  const momentRows = db.prepare('SELECT seq, time, kind, intensity FROM tension_series').all() as {
+    seq: number
+    time: number
+    kind: string
+    intensity: number
+  }[]
+  const mirrorCounts = new Map(
+    (
+      db.prepare("SELECT entry, count(*) AS n FROM entry_events WHERE kind = 'mirrorback' GROUP BY entry").all() as {
+        entry: number
+        n: number
+      }[]
+    ).map((r) => [r.entry, r.n])
+  )
+  t.ok(momentRows.length > 20 && entryRows.length > 500, `${entryRows.length} entries, ${momentRows.length} moments`)
+  const times = entryRows.map((e) => e.time).sort((a, b) => a - b)
+  const from = times[Math.floor(times.length / 4)] as number
+  const to = times[Math.floor((times.length * 3) / 4)] as number
+  const queries: TimelineQuery[] = [
+    {},
+    { types: ['tension.shifted', 'tension.resolved'] },
+    { types: ['reflection.recorded', 'tension.noted'] },
+    { types: ['tension.noted', 'tension.shifted', 'tension.resolved'] },
+    { from, to },
+    { from },
+    { to, types: ['reflection.recorded', 'tension.shifted'] },
+    { dimension: 'heart' }
+  ]
+  for (const query of queries) {
+    const types = new Set<string>(query.types ?? TIMELINE_TYPES)
+    const inRange = (time: number) =>
+      (query.from === undefined || time >= query.from) && (query.to === undefined || time <= query.to)
+    const expected = [
+      ...(types.has('reflection.recorded')
+        ? entryRows
+            .filter((e) => inRange(e.time) && (query.dimension === undefined || e.dimension === query.dimension))
+            .map((e) => ({ seq: e.seq, time: e.time }))
+        : []),
+      ...(query.dimension === undefined
+        ? momentRows.filter((m) => types.has(`tension.${m.kind}`) && inRange(m.time))
+        : []
+      ).map((m) => ({ seq: m.seq, time: m.time }))
+    ]
+      .sort((a, b) => b.time - a.time || b.seq - a.seq)
+      .map((i) => i.seq)
+    for (const limit of [1, 7, 50]) {
+      const seen: number[] = []
+      let cursor: string | undefined
+      let pages = 0
+      let checked = true
+      do {
+        const page = timeline(db, { ...query, limit, ...(cursor ? { cursor } : {}) })
+        t.ok(page.items.length <= limit)
+        for (const item of page.items) {
+          seen.push(item.seq)
+          if (item.kind === 'entry') {
+            const row = entryRows.find((e) => e.seq === item.seq)
+            checked &&= row !== undefined && row.text === item.entry.text && row.time === item.time
+            checked &&= item.entry.mirrorbacks.length === (mirrorCounts.get(item.seq) ?? 0)
+            checked &&= item.entry.mirrorbacks.every((m) => m.seq > item.seq && m.engine.kind.length > 0)
+          } else {
+            const row = momentRows.find((m) => m.seq === item.seq)
+            checked &&= row !== undefined && row.kind === item.tension.kind && row.intensity === item.tension.intensity
+            checked &&= item.type === `tension.${item.tension.kind}` && item.tension.poles.length === 2
+          }
+        }
+        cursor = page.next ?? undefined
+        pages++
+      } while (cursor && pages <= expected.length + 1)
+      t.alike(seen, expected, `${JSON.stringify(query)}, pages of ${limit}: every item once, in order`)
+      t.ok(checked, `${JSON.stringify(query)}, pages of ${limit}: each item's row, mirrorbacks and moment`)
+    }
+  }
 })
 
 test('timeline: mirrorbacks sit under their entries and go with them', async (t) => {

@@ -2,6 +2,7 @@ import { CosmicError } from '../errors.js'
 import { describeNode, type EdgeKind, type NodeKind, SELF } from './graph.js'
 import { bucketStart, type MentionKind, type PatternWindow, WINDOWS } from './patterns.js'
 import type { Database } from './projection.js'
+import { prepared, preparedRaw } from './statements.js'
 import { idKey, sortedTags } from './timeline.js'
 
 /** Typed reads of the read model, shared by the CLI and the API. */
@@ -37,6 +38,41 @@ interface RawEntry {
 const ENTRY_COLUMNS =
   'e.id, e.seq, e.time, e.text, e.mood, e.dimension, e.sealed, e.privacy, e.amendments, e.amended_time, e.tags'
 
+/** The columns of ENTRY_COLUMNS, in order, as a raw statement gives them. */
+type EntryColumns = [
+  id: string,
+  seq: number,
+  time: number,
+  text: string,
+  mood: string | null,
+  dimension: EntryRow['dimension'],
+  sealed: number,
+  privacy: EntryRow['privacy'],
+  amendments: number,
+  amendedTime: number | null,
+  tags: string | null
+]
+
+/** An entry of a timeline page from its raw columns (no search: no snippet or score yet, mirrorbacks attached after). */
+function timelineEntry(r: EntryColumns): TimelineEntry {
+  return {
+    id: r[0],
+    seq: r[1],
+    time: r[2],
+    text: r[3],
+    mood: r[4],
+    dimension: r[5],
+    sealed: r[6] === 1,
+    privacy: r[7],
+    amendments: r[8],
+    amendedTime: r[9],
+    tags: r[10] ? sortedTags(r[10].split(' ')) : [],
+    snippet: null,
+    score: null,
+    mirrorbacks: []
+  }
+}
+
 function toEntry(row: RawEntry): EntryRow {
   return {
     id: row.id,
@@ -63,10 +99,10 @@ function entriesWithPrefix<Row extends { id: string }>(db: Database, columns: st
   const head = prefix.slice(0, 13)
   const low = Number.parseInt(head.padEnd(13, '0'), 16)
   const high = Number.parseInt(head.padEnd(13, 'f'), 16)
-  return db
-    .prepare<[number, number, string], Row>(
-      `SELECT ${columns} FROM entries e WHERE e.idkey BETWEEN ? AND ? AND e.id >= ? ORDER BY e.idkey, e.id LIMIT 2`
-    )
+  return prepared<[number, number, string], Row>(
+    db,
+    `SELECT ${columns} FROM entries e WHERE e.idkey BETWEEN ? AND ? AND e.id >= ? ORDER BY e.idkey, e.id LIMIT 2`
+  )
     .all(low, high, prefix)
     .filter((r) => r.id.startsWith(prefix))
 }
@@ -85,18 +121,20 @@ export function countEntriesWithPrefix(db: Database, prefix: string): number {
 
 /** The log positions that hold an entry's words: the entry itself, its amendments and its mirrorbacks. */
 export function entrySeqs(db: Database, id: string): { seq: number; kind: string }[] {
-  const entry = db
-    .prepare<[number, string], { seq: number }>('SELECT seq FROM entries WHERE idkey = ? AND id = ?')
-    .get(idKey(id), id)
+  const entry = prepared<[number, string], { seq: number }>(
+    db,
+    'SELECT seq FROM entries WHERE idkey = ? AND id = ?'
+  ).get(idKey(id), id)
   if (!entry) return []
-  const later = db
-    .prepare<[number], { seq: number; kind: string }>('SELECT seq, kind FROM entry_events WHERE entry = ? ORDER BY seq')
-    .all(entry.seq)
+  const later = prepared<[number], { seq: number; kind: string }>(
+    db,
+    'SELECT seq, kind FROM entry_events WHERE entry = ? ORDER BY seq'
+  ).all(entry.seq)
   return [{ seq: entry.seq, kind: 'recorded' }, ...later]
 }
 
 export function isRetracted(db: Database, id: string): boolean {
-  return db.prepare('SELECT 1 FROM redactions WHERE ref = ? LIMIT 1').get(id) !== undefined
+  return prepared(db, 'SELECT 1 FROM redactions WHERE ref = ? LIMIT 1').get(id) !== undefined
 }
 
 export interface TensionRow {
@@ -120,10 +158,10 @@ interface RawTension extends Omit<TensionRow, 'poles'> {
 
 export function listTensions(db: Database, options: { includeResolved?: boolean } = {}): TensionRow[] {
   const where = options.includeResolved ? '' : "WHERE status = 'open'"
-  return db
-    .prepare<[], RawTension>(
-      `SELECT id, name, poles, domain, intensity, status, loops, insight, toward, created, updated, privacy FROM tensions ${where} ORDER BY status, intensity DESC, id`
-    )
+  return prepared<[], RawTension>(
+    db,
+    `SELECT id, name, poles, domain, intensity, status, loops, insight, toward, created, updated, privacy FROM tensions ${where} ORDER BY status, intensity DESC, id`
+  )
     .all()
     .map((r) => ({ ...r, poles: JSON.parse(r.poles) as [string, string] }))
 }
@@ -141,11 +179,10 @@ export interface TensionPoint {
 }
 
 export function tensionSeries(db: Database, id: string): TensionPoint[] {
-  return db
-    .prepare<[string], TensionPoint>(
-      'SELECT seq, time, kind, intensity, toward FROM tension_series WHERE id = ? ORDER BY seq'
-    )
-    .all(id)
+  return prepared<[string], TensionPoint>(
+    db,
+    'SELECT seq, time, kind, intensity, toward FROM tension_series WHERE id = ? ORDER BY seq'
+  ).all(id)
 }
 
 export interface FacetRow {
@@ -159,30 +196,29 @@ export interface FacetRow {
 }
 
 export function listProfile(db: Database): FacetRow[] {
-  return db
-    .prepare<[], FacetRow>(
-      `SELECT dimension, facet, key, value, level, privacy, time FROM profile
+  return prepared<[], FacetRow>(
+    db,
+    `SELECT dimension, facet, key, value, level, privacy, time FROM profile
        ORDER BY CASE dimension WHEN 'mind' THEN 0 WHEN 'heart' THEN 1 ELSE 2 END, facet, key`
-    )
-    .all()
+  ).all()
 }
 
 export function hasFacet(db: Database, dimension: string, facet: string, key: string): boolean {
   return (
-    db.prepare('SELECT 1 FROM profile WHERE dimension = ? AND facet = ? AND key = ?').get(dimension, facet, key) !==
+    prepared(db, 'SELECT 1 FROM profile WHERE dimension = ? AND facet = ? AND key = ?').get(dimension, facet, key) !==
     undefined
   )
 }
 
 export function getSetting(db: Database, name: string): string | undefined {
-  return db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE name = ?').get(name)?.value
+  return prepared<[string], { value: string }>(db, 'SELECT value FROM settings WHERE name = ?').get(name)?.value
 }
 
 export function countRows(
   db: Database,
   table: 'entries' | 'tensions' | 'profile' | 'redactions' | 'mirrorbacks'
 ): number {
-  return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
+  return (prepared(db, `SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
 }
 
 /* ---------- timeline: entries and tension moments, newest first, filtered, searched, paged ---------- */
@@ -313,6 +349,23 @@ export function ftsQuery(input: string): string {
 
 const MAX_PAGE = 500
 
+/** One item of a page, before its row is read: where it sits in the order, and which table holds it. */
+interface PageKey {
+  kind: 'entry' | 'tension'
+  seq: number
+  time: number
+  /** A tension moment's rowid in tension_series (keyed by tension and seq, not by seq alone). */
+  row?: number
+  /** A search's bm25 score. */
+  score?: number
+}
+
+/**
+ * A page in two steps: the keys (time and seq) of the entries and tension moments that
+ * could be on it, from the time indexes alone, merged; then the rows of just the items
+ * on the page, one query per table (`IN` over the page's keys). The rows read, their
+ * text and tags turned into objects, are the page's and no more.
+ */
 export function timeline(db: Database, query: TimelineQuery = {}): TimelinePage {
   const limit = query.limit ?? 20
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
@@ -328,35 +381,81 @@ export function timeline(db: Database, query: TimelineQuery = {}): TimelinePage 
   const cursor = query.cursor ? decodeCursor(query.cursor, ranked) : null
   const entryOnly = query.tag !== undefined || query.dimension !== undefined || ranked
 
-  const entries = types.has('reflection.recorded') ? timelineEntries(db, query, cursor, limit + 1) : []
+  const entries = types.has('reflection.recorded') ? entryKeys(db, query, cursor, limit + 1) : []
   const tensionTypes = [...types].filter((t) => t.startsWith('tension.')).map((t) => t.slice('tension.'.length))
+  // With a full page of entries, a moment older than the last of them cannot make the page.
+  const floor = entries.length > limit ? (entries[limit] as PageKey).time : undefined
   const moments =
-    !entryOnly && tensionTypes.length > 0 ? tensionMoments(db, query, tensionTypes, cursor, limit + 1) : []
+    !entryOnly && tensionTypes.length > 0 ? momentKeys(db, query, tensionTypes, cursor, limit + 1, floor) : []
 
-  let items: TimelineItem[]
-  if (ranked) items = entries
-  else {
-    items = [...entries, ...moments].sort((a, b) => b.time - a.time || b.seq - a.seq)
-  }
-  const more = items.length > limit
-  items = items.slice(0, limit)
-  const last = items[items.length - 1]
+  let keys: PageKey[]
+  if (ranked || moments.length === 0) keys = entries
+  else if (entries.length === 0) keys = moments
+  else keys = [...entries, ...moments].sort((a, b) => b.time - a.time || b.seq - a.seq)
+  const more = keys.length > limit
+  keys = keys.slice(0, limit)
+  const last = keys[keys.length - 1]
   let next: string | null = null
   if (more && last) {
     next =
       ranked && last.kind === 'entry'
-        ? encodeCursor({ r: last.entry.score ?? 0, s: last.seq })
+        ? encodeCursor({ r: last.score ?? 0, s: last.seq })
         : encodeCursor({ t: last.time, s: last.seq })
   }
-  attachMirrorbacks(
-    db,
-    items.flatMap((i) => (i.kind === 'entry' ? [i.entry] : []))
-  )
-  return { items, next }
+  return { items: pageItems(db, keys, ranked ? ftsQuery(query.search as string) : null), next }
 }
 
-function timelineEntries(db: Database, query: TimelineQuery, cursor: Cursor | null, limit: number): TimelineItem[] {
-  if (query.search !== undefined) return searchEntries(db, query, cursor, limit)
+/** `(?, ?, …)` for n values. */
+function placeholders(n: number): string {
+  return `(${'?, '.repeat(n - 1)}?)`
+}
+
+/** The rows of the keys, in the keys' order: entries with their mirrorbacks (and with a search, snippets), tension moments. */
+function pageItems(db: Database, keys: readonly PageKey[], match: string | null): TimelineItem[] {
+  const entrySeqs: number[] = []
+  const momentRows: number[] = []
+  for (const k of keys) {
+    if (k.kind === 'entry') entrySeqs.push(k.seq)
+    else momentRows.push(k.row as number)
+  }
+  const entries = new Map<number, TimelineEntry>()
+  if (entrySeqs.length > 0) {
+    const rows = preparedRaw<number[], EntryColumns>(
+      db,
+      `SELECT ${ENTRY_COLUMNS} FROM entries e WHERE e.seq IN ${placeholders(entrySeqs.length)}`
+    ).all(...entrySeqs)
+    for (const r of rows) entries.set(r[1], timelineEntry(r))
+    attachMirrorbacks(db, [...entries.values()])
+    if (match !== null) {
+      const snippet = prepared<[string, number], { snippet: string }>(
+        db,
+        `SELECT snippet(entries_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', 16) AS snippet
+         FROM entries_fts WHERE entries_fts MATCH ? AND rowid = CAST(? AS INTEGER)`
+      )
+      for (const k of keys) {
+        const entry = entries.get(k.seq)
+        if (!entry) continue
+        entry.snippet = snippet.get(match, k.seq)?.snippet ?? null
+        entry.score = k.score ?? null
+      }
+    }
+  }
+  const moments = momentRows.length > 0 ? tensionMoments(db, momentRows) : new Map<number, TimelineItem>()
+  const items: TimelineItem[] = []
+  for (const k of keys) {
+    if (k.kind === 'entry') {
+      const entry = entries.get(k.seq)
+      if (entry) items.push(entryItem(entry))
+    } else {
+      const moment = moments.get(k.row as number)
+      if (moment) items.push(moment)
+    }
+  }
+  return items
+}
+
+function entryKeys(db: Database, query: TimelineQuery, cursor: Cursor | null, limit: number): PageKey[] {
+  if (query.search !== undefined) return searchKeys(db, query, cursor, limit)
   const where: string[] = []
   const params: (string | number)[] = []
   if (query.tag !== undefined) {
@@ -375,20 +474,17 @@ function timelineEntries(db: Database, query: TimelineQuery, cursor: Cursor | nu
     where.push('e.time <= ?')
     params.push(query.to)
   }
-  const filters = where.length ? ` AND ${where.join(' AND ')}` : ''
-
-  let page = ''
-  const pageParams: number[] = []
   if (cursor && 't' in cursor) {
-    page = ' AND (e.time < ? OR (e.time = ? AND e.seq < ?))'
-    pageParams.push(cursor.t, cursor.t, cursor.s)
+    where.push('(e.time < ? OR (e.time = ? AND e.seq < ?))')
+    params.push(cursor.t, cursor.t, cursor.s)
   }
-  const rows = db
-    .prepare<unknown[], RawEntry>(
-      `SELECT ${ENTRY_COLUMNS} FROM entries e WHERE 1 = 1${filters}${page} ORDER BY e.time DESC, e.seq DESC LIMIT ?`
-    )
-    .all(...params, ...pageParams, limit)
-  return rows.map((r) => entryItem({ ...toEntry(r), snippet: null, score: null, mirrorbacks: [] }))
+  const filters = where.length ? ` WHERE ${where.join(' AND ')}` : ''
+  return prepared<unknown[], { seq: number; time: number }>(
+    db,
+    `SELECT e.seq, e.time FROM entries e${filters} ORDER BY e.time DESC, e.seq DESC LIMIT ?`
+  )
+    .all(...params, limit)
+    .map((r) => ({ kind: 'entry', seq: r.seq, time: r.time }))
 }
 
 function normalTag(tag: string): string {
@@ -396,31 +492,33 @@ function normalTag(tag: string): string {
 }
 
 /**
- * Entries matching a search, best first. Two steps: bm25 ranks every match and keeps the
- * page's seqs; then the page's entries are read and a snippet made for each (a snippet
- * reads and tokenizes the text: for the 20 shown, not for the tens of thousands a common
- * word matches). The ranking touches no entry row: a time range is a range of seqs (an
- * entry's time grows with its seq), a tag is a key of entry_tags, and only a dimension
- * reads the entry. FTS5 stays the outer loop: joined with entries, SQLite may instead walk
- * the entries of a dimension and search the index once for each (1M events: 76 s).
+ * Entries matching a search, best first: bm25 ranks every match and keeps the page's
+ * seqs; the page's rows and snippets are read afterwards (a snippet reads and tokenizes
+ * the text: for the 20 shown, not for the tens of thousands a common word matches). The
+ * ranking touches no entry row: a time range is a range of seqs (an entry's time grows
+ * with its seq), a tag is a key of entry_tags, and only a dimension reads the entry.
+ * FTS5 stays the outer loop: joined with entries, SQLite may instead walk the entries of
+ * a dimension and search the index once for each (1M events: 76 s).
  */
-function searchEntries(db: Database, query: TimelineQuery, cursor: Cursor | null, limit: number): TimelineItem[] {
+function searchKeys(db: Database, query: TimelineQuery, cursor: Cursor | null, limit: number): PageKey[] {
   const match = ftsQuery(query.search as string)
   const where: string[] = []
   const params: (string | number)[] = []
   // CAST: a number is bound as a REAL, and FTS5 ignores a rowid constraint that is not an INTEGER.
   if (query.from !== undefined) {
-    const first = db
-      .prepare<[number], { seq: number }>('SELECT seq FROM entries WHERE time >= ? ORDER BY time LIMIT 1')
-      .get(query.from)
+    const first = prepared<[number], { seq: number }>(
+      db,
+      'SELECT seq FROM entries WHERE time >= ? ORDER BY time LIMIT 1'
+    ).get(query.from)
     if (!first) return []
     where.push('entries_fts.rowid >= CAST(? AS INTEGER)')
     params.push(first.seq)
   }
   if (query.to !== undefined) {
-    const last = db
-      .prepare<[number], { seq: number }>('SELECT seq FROM entries WHERE time <= ? ORDER BY time DESC LIMIT 1')
-      .get(query.to)
+    const last = prepared<[number], { seq: number }>(
+      db,
+      'SELECT seq FROM entries WHERE time <= ? ORDER BY time DESC LIMIT 1'
+    ).get(query.to)
     if (!last) return []
     where.push('entries_fts.rowid <= CAST(? AS INTEGER)')
     params.push(last.seq)
@@ -447,7 +545,7 @@ function searchEntries(db: Database, query: TimelineQuery, cursor: Cursor | null
     ) ${page} ORDER BY score, seq DESC LIMIT ?`
   let ranked: { seq: number; score: number }[]
   try {
-    ranked = db.prepare<unknown[], { seq: number; score: number }>(sql).all(match, ...params, ...pageParams, limit)
+    ranked = prepared<unknown[], { seq: number; score: number }>(db, sql).all(match, ...params, ...pageParams, limit)
   } catch (err) {
     // ftsQuery quotes every term, so this is a safety net, not a path people should meet.
     if ((err as { code?: string }).code?.startsWith('SQLITE_')) {
@@ -457,35 +555,35 @@ function searchEntries(db: Database, query: TimelineQuery, cursor: Cursor | null
     }
     throw err
   }
-  if (ranked.length === 0) return []
-  const entry = db.prepare<[number], RawEntry>(`SELECT ${ENTRY_COLUMNS} FROM entries e WHERE e.seq = ?`)
-  const snippet = db.prepare<[string, number], { snippet: string }>(
-    `SELECT snippet(entries_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', 16) AS snippet
-     FROM entries_fts WHERE entries_fts MATCH ? AND rowid = CAST(? AS INTEGER)`
-  )
-  return ranked.map((r) => {
-    const row = entry.get(r.seq) as RawEntry
-    const snip = snippet.get(match, r.seq)?.snippet ?? null
-    return entryItem({ ...toEntry(row), snippet: snip, score: r.score, mirrorbacks: [] })
-  })
+  // The time of a ranked key is not used: the page keeps the ranking's order.
+  return ranked.map((r) => ({ kind: 'entry', seq: r.seq, time: 0, score: r.score }))
 }
 
 function entryItem(entry: TimelineEntry): TimelineItem {
   return { kind: 'entry', type: 'reflection.recorded', seq: entry.seq, time: entry.time, entry }
 }
 
-function tensionMoments(
+const TENSION_KINDS = TIMELINE_TYPES.filter((t) => t.startsWith('tension.')).length
+
+function momentKeys(
   db: Database,
   query: TimelineQuery,
   kinds: string[],
   cursor: Cursor | null,
-  limit: number
-): TimelineItem[] {
-  const where = [`s.kind IN (${kinds.map(() => '?').join(', ')})`]
-  const params: (string | number)[] = [...kinds]
-  if (query.from !== undefined) {
+  limit: number,
+  floor: number | undefined
+): PageKey[] {
+  const where: string[] = []
+  const params: (string | number)[] = []
+  // Every moment is one of the three kinds: asked for all of them, there is nothing to filter.
+  if (kinds.length < TENSION_KINDS) {
+    where.push(`s.kind IN ${placeholders(kinds.length)}`)
+    params.push(...kinds)
+  }
+  const from = floor === undefined ? query.from : Math.max(floor, query.from ?? floor)
+  if (from !== undefined) {
     where.push('s.time >= ?')
-    params.push(query.from)
+    params.push(from)
   }
   if (query.to !== undefined) {
     where.push('s.time <= ?')
@@ -495,56 +593,69 @@ function tensionMoments(
     where.push('(s.time < ? OR (s.time = ? AND s.seq < ?))')
     params.push(cursor.t, cursor.t, cursor.s)
   }
-  const rows = db
-    .prepare<
-      unknown[],
-      {
-        id: string
-        seq: number
-        time: number
-        kind: TimelineTensionMoment['kind']
-        intensity: number
-        toward: string | null
-        name: string
-        poles: string
-        domain: string
-      }
-    >(
-      `SELECT s.id, s.seq, s.time, s.kind, s.intensity, s.toward, t.name, t.poles, t.domain
-       FROM tension_series s JOIN tensions t ON t.id = s.id
-       WHERE ${where.join(' AND ')} ORDER BY s.time DESC, s.seq DESC LIMIT ?`
-    )
+  return prepared<unknown[], { row: number; seq: number; time: number }>(
+    db,
+    `SELECT s.rowid AS row, s.seq, s.time FROM tension_series s
+     ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.time DESC, s.seq DESC LIMIT ?`
+  )
     .all(...params, limit)
-  return rows.map((r) => ({
-    kind: 'tension',
-    type: `tension.${r.kind}` as 'tension.noted' | 'tension.shifted' | 'tension.resolved',
-    seq: r.seq,
-    time: r.time,
-    tension: {
-      id: r.id,
-      name: r.name,
-      poles: JSON.parse(r.poles) as [string, string],
-      domain: r.domain,
-      kind: r.kind,
-      intensity: r.intensity,
-      toward: r.toward
+    .map((r) => ({ kind: 'tension', seq: r.seq, time: r.time, row: r.row }))
+}
+
+/** Tension moments by their rowids in tension_series, with their tension's name, poles and domain. */
+function tensionMoments(db: Database, rows: readonly number[]): Map<number, TimelineItem> {
+  const found = prepared<
+    number[],
+    {
+      row: number
+      id: string
+      seq: number
+      time: number
+      kind: TimelineTensionMoment['kind']
+      intensity: number
+      toward: string | null
+      name: string
+      poles: string
+      domain: string
     }
-  }))
+  >(
+    db,
+    `SELECT s.rowid AS row, s.id, s.seq, s.time, s.kind, s.intensity, s.toward, t.name, t.poles, t.domain
+     FROM tension_series s JOIN tensions t ON t.id = s.id WHERE s.rowid IN ${placeholders(rows.length)}`
+  ).all(...rows)
+  const out = new Map<number, TimelineItem>()
+  for (const r of found) {
+    out.set(r.row, {
+      kind: 'tension',
+      type: `tension.${r.kind}` as 'tension.noted' | 'tension.shifted' | 'tension.resolved',
+      seq: r.seq,
+      time: r.time,
+      tension: {
+        id: r.id,
+        name: r.name,
+        poles: JSON.parse(r.poles) as [string, string],
+        domain: r.domain,
+        kind: r.kind,
+        intensity: r.intensity,
+        toward: r.toward
+      }
+    })
+  }
+  return out
 }
 
 function attachMirrorbacks(db: Database, entries: TimelineEntry[]): void {
   if (entries.length === 0) return
   const bySeq = new Map(entries.map((e) => [e.seq, e]))
-  const rows = db
-    .prepare<
-      number[],
-      { entry: number; id: string; seq: number; time: number; text: string; themes: string; engine: string }
-    >(
-      `SELECT ev.entry, m.id, m.seq, m.time, m.text, m.themes, m.engine
-       FROM entry_events ev JOIN mirrorbacks m ON m.seq = ev.seq
-       WHERE ev.entry IN (${entries.map(() => '?').join(', ')}) AND ev.kind = 'mirrorback' ORDER BY m.seq`
-    )
-    .all(...bySeq.keys())
+  const rows = prepared<
+    number[],
+    { entry: number; id: string; seq: number; time: number; text: string; themes: string; engine: string }
+  >(
+    db,
+    `SELECT ev.entry, m.id, m.seq, m.time, m.text, m.themes, m.engine
+     FROM entry_events ev JOIN mirrorbacks m ON m.seq = ev.seq
+     WHERE ev.entry IN ${placeholders(bySeq.size)} AND ev.kind = 'mirrorback' ORDER BY m.seq`
+  ).all(...bySeq.keys())
   for (const r of rows) {
     bySeq.get(r.entry)?.mirrorbacks.push({
       id: r.id,
@@ -559,8 +670,7 @@ function attachMirrorbacks(db: Database, entries: TimelineEntry[]): void {
 
 /** Every entry, oldest first, with its mirrorbacks (for the readable export). */
 export function allEntries(db: Database): TimelineEntry[] {
-  const entries = db
-    .prepare<[], RawEntry>(`SELECT ${ENTRY_COLUMNS} FROM entries e ORDER BY e.time, e.seq`)
+  const entries = prepared<[], RawEntry>(db, `SELECT ${ENTRY_COLUMNS} FROM entries e ORDER BY e.time, e.seq`)
     .all()
     .map((r) => ({ ...toEntry(r), snippet: null, score: null, mirrorbacks: [] as MirrorbackRow[] }))
   for (let i = 0; i < entries.length; i += 500) attachMirrorbacks(db, entries.slice(i, i + 500))
@@ -600,25 +710,23 @@ export interface IdentityGraph {
 
 export function identityGraph(db: Database, options: { dimension?: 'mind' | 'heart' | 'body' } = {}): IdentityGraph {
   const labels = new Map(
-    db
-      .prepare<[], { node: string; label: string; status: string | null }>(
-        'SELECT node, label, status FROM graph_labels'
-      )
+    prepared<[], { node: string; label: string; status: string | null }>(
+      db,
+      'SELECT node, label, status FROM graph_labels'
+    )
       .all()
       .map((r) => [r.node, r])
   )
   // Weights are stored in millionths (exact sums); people read them as decimals.
-  const nodeRows = db
-    .prepare<[], { node: string; weight: number; first: number; last: number }>(
-      'SELECT node, weight / 1e6 AS weight, first, last FROM graph_nodes ORDER BY node'
-    )
-    .all()
-  const edgeRows = db
-    .prepare<[], GraphEdge>(
-      `SELECT source, target, kind, weight / 1e6 AS weight, count, first, last FROM graph_edges
+  const nodeRows = prepared<[], { node: string; weight: number; first: number; last: number }>(
+    db,
+    'SELECT node, weight / 1e6 AS weight, first, last FROM graph_nodes ORDER BY node'
+  ).all()
+  const edgeRows = prepared<[], GraphEdge>(
+    db,
+    `SELECT source, target, kind, weight / 1e6 AS weight, count, first, last FROM graph_edges
        ORDER BY source, target, kind`
-    )
-    .all()
+  ).all()
   const self = labels.get(SELF)
   const nodes: GraphNode[] = [
     {
@@ -718,13 +826,14 @@ export function patterns(
   if (!WINDOWS.includes(window)) throw CosmicError.INVALID_INPUT(`--window must be week or month (got "${window}")`)
   const bucketLimit = options.buckets ?? 12
   const top = options.top ?? 10
-  const recent = db
-    .prepare<[string, number], { bucket: string }>(
-      'SELECT DISTINCT bucket FROM pattern_buckets WHERE window = ? ORDER BY bucket DESC LIMIT ?'
-    )
+  const recent = prepared<[string, number], { bucket: string }>(
+    db,
+    'SELECT DISTINCT bucket FROM pattern_buckets WHERE window = ? ORDER BY bucket DESC LIMIT ?'
+  )
     .all(window, bucketLimit)
     .map((r) => r.bucket)
-  const counts = db.prepare<[string, string, string], PatternCount>(
+  const counts = prepared<[string, string, string], PatternCount>(
+    db,
     'SELECT key, count FROM pattern_buckets WHERE window = ? AND bucket = ? AND kind = ? ORDER BY count DESC, key'
   )
   const buckets = recent.map((bucket) => ({
@@ -734,18 +843,19 @@ export function patterns(
     emotions: counts.all(window, bucket, 'emotion')
   }))
   // Every mention is in exactly one month: the month buckets add up to the all-time totals.
-  const totals = db.prepare<[string, number], PatternCount>(
+  const totals = prepared<[string, number], PatternCount>(
+    db,
     `SELECT key, sum(count) AS count FROM pattern_buckets WHERE window = 'month' AND kind = ?
      GROUP BY key ORDER BY count DESC, key LIMIT ?`
   )
-  const pairs = db
-    .prepare<[number], PatternPair>('SELECT a, b, count FROM pattern_pairs ORDER BY count DESC, a, b LIMIT ?')
-    .all(top)
-  const loops = db
-    .prepare<[], TensionLoop>(
-      'SELECT id, name, loops, status, intensity FROM tensions WHERE loops > 0 ORDER BY loops DESC, id'
-    )
-    .all()
+  const pairs = prepared<[number], PatternPair>(
+    db,
+    'SELECT a, b, count FROM pattern_pairs ORDER BY count DESC, a, b LIMIT ?'
+  ).all(top)
+  const loops = prepared<[], TensionLoop>(
+    db,
+    'SELECT id, name, loops, status, intensity FROM tensions WHERE loops > 0 ORDER BY loops DESC, id'
+  ).all()
   return {
     window,
     buckets,
@@ -758,12 +868,11 @@ export function patterns(
 
 /** All-time counts of every theme and mood (evolution compares two of these). */
 export function mentionTotals(db: Database): { themes: Record<string, number>; emotions: Record<string, number> } {
-  const rows = db
-    .prepare<[], { kind: MentionKind; key: string; count: number }>(
-      `SELECT kind, key, sum(count) AS count FROM pattern_buckets WHERE window = 'month'
+  const rows = prepared<[], { kind: MentionKind; key: string; count: number }>(
+    db,
+    `SELECT kind, key, sum(count) AS count FROM pattern_buckets WHERE window = 'month'
        GROUP BY kind, key ORDER BY kind, key`
-    )
-    .all()
+  ).all()
   const out = { themes: {} as Record<string, number>, emotions: {} as Record<string, number> }
   for (const r of rows) (r.kind === 'theme' ? out.themes : out.emotions)[r.key] = r.count
   return out
