@@ -2,7 +2,7 @@ import { CosmicError } from '../errors.js'
 import { describeNode, type EdgeKind, type NodeKind, SELF } from './graph.js'
 import { bucketStart, type MentionKind, type PatternWindow, WINDOWS } from './patterns.js'
 import type { Database } from './projection.js'
-import { prepared, preparedRaw } from './statements.js'
+import { inOneRead, prepared, preparedRaw } from './statements.js'
 import { idKey, sortedTags } from './timeline.js'
 
 /** Typed reads of the read model, shared by the CLI and the API. */
@@ -367,6 +367,10 @@ interface PageKey {
  * text and tags turned into objects, are the page's and no more.
  */
 export function timeline(db: Database, query: TimelineQuery = {}): TimelinePage {
+  return inOneRead(db, () => timelinePage(db, query))
+}
+
+function timelinePage(db: Database, query: TimelineQuery): TimelinePage {
   const limit = query.limit ?? 20
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
     throw CosmicError.INVALID_INPUT(`--limit must be a whole number from 1 to ${MAX_PAGE}`)
@@ -479,12 +483,12 @@ function entryKeys(db: Database, query: TimelineQuery, cursor: Cursor | null, li
     params.push(cursor.t, cursor.t, cursor.s)
   }
   const filters = where.length ? ` WHERE ${where.join(' AND ')}` : ''
-  return prepared<unknown[], { seq: number; time: number }>(
+  return preparedRaw<unknown[], [seq: number, time: number]>(
     db,
     `SELECT e.seq, e.time FROM entries e${filters} ORDER BY e.time DESC, e.seq DESC LIMIT ?`
   )
     .all(...params, limit)
-    .map((r) => ({ kind: 'entry', seq: r.seq, time: r.time }))
+    .map(([seq, time]) => ({ kind: 'entry', seq, time }))
 }
 
 function normalTag(tag: string): string {
@@ -593,13 +597,13 @@ function momentKeys(
     where.push('(s.time < ? OR (s.time = ? AND s.seq < ?))')
     params.push(cursor.t, cursor.t, cursor.s)
   }
-  return prepared<unknown[], { row: number; seq: number; time: number }>(
+  return preparedRaw<unknown[], [row: number, seq: number, time: number]>(
     db,
-    `SELECT s.rowid AS row, s.seq, s.time FROM tension_series s
+    `SELECT s.rowid, s.seq, s.time FROM tension_series s
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.time DESC, s.seq DESC LIMIT ?`
   )
     .all(...params, limit)
-    .map((r) => ({ kind: 'tension', seq: r.seq, time: r.time, row: r.row }))
+    .map(([row, seq, time]) => ({ kind: 'tension', seq, time, row }))
 }
 
 /** Tension moments by their rowids in tension_series, with their tension's name, poles and domain. */

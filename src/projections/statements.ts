@@ -50,3 +50,20 @@ function cached(db: Database, sql: string, raw: boolean): Statement {
   statements.set(key, statement)
   return statement
 }
+
+const reads = new WeakMap<Database, (read: () => unknown) => unknown>()
+
+/**
+ * Runs `read` in one transaction: its statements see one state of the read model (a page
+ * and its mirrorbacks from the same commit) and share one read lock, where each statement
+ * on its own would begin and end a transaction of its own. Inside another transaction it
+ * is a savepoint of that one.
+ */
+export function inOneRead<T>(db: Database, read: () => T): T {
+  let run = reads.get(db)
+  if (!run) {
+    run = db.transaction((work: () => unknown) => work())
+    reads.set(db, run)
+  }
+  return run(read) as T
+}
