@@ -320,6 +320,58 @@ test('timeline: pages are the whole ordered history, cut where the cursor says (
   }
 })
 
+test('timeline: a search ranks its matches in windows, newest first; paging reaches every match once', async (t) => {
+  const { ctx, day } = await given(t)
+  for (let i = 0; i < 40; i++) {
+    day(i)
+    // Some entries say "river" more than once: they rank higher within a window.
+    await reflect.run(ctx, { text: `river ${'river '.repeat(i % 4)}day ${i}`, tags: i % 2 === 0 ? ['walk'] : [] })
+  }
+  const db = ctx.home.readModel.db
+  const score = (window: number, query: TimelineQuery = {}) => {
+    const seen: { seq: number; score: number }[] = []
+    let cursor: string | undefined
+    do {
+      const page = timeline(db, {
+        search: 'river',
+        limit: 3,
+        rankWindow: window,
+        ...query,
+        ...(cursor ? { cursor } : {})
+      })
+      for (const i of page.items) if (i.kind === 'entry') seen.push({ seq: i.seq, score: i.entry.score as number })
+      cursor = page.next ?? undefined
+    } while (cursor && seen.length <= 40)
+    return seen
+  }
+  const whole = score(1000)
+  t.is(whole.length, 40, 'one window holds every match: ranked as a whole')
+  t.ok(
+    whole.every((r, i) => i === 0 || (whole[i - 1] as { score: number }).score <= r.score),
+    'best first over every match'
+  )
+  for (const window of [1, 7, 10, 39]) {
+    const got = score(window)
+    t.is(got.length, 40, `windows of ${window}: every match`)
+    t.is(new Set(got.map((r) => r.seq)).size, 40, `windows of ${window}: none twice`)
+    // Window k holds the k-th `window` matches counted from the newest; each is ranked within itself.
+    const bySeq = [...got].sort((a, b) => b.seq - a.seq)
+    const expected = []
+    for (let k = 0; k < 40; k += window) {
+      expected.push(...bySeq.slice(k, k + window).sort((a, b) => a.score - b.score || b.seq - a.seq))
+    }
+    t.alike(got, expected, `windows of ${window}: newest window first, best first within each`)
+  }
+  const walks = score(7, { tag: 'walk' })
+  const allWalks = timeline(db, { search: 'river', tag: 'walk', limit: 500 }).items.map((i) => i.seq)
+  t.is(allWalks.length, 20)
+  t.alike(
+    walks.map((r) => r.seq).sort((a, b) => a - b),
+    allWalks.sort((a, b) => a - b),
+    'a filter applies within every window: every tagged match, once'
+  )
+})
+
 test('timeline: mirrorbacks sit under their entries and go with them', async (t) => {
   const { home, ctx } = await given(t)
   const entry = await reflect.run(ctx, { text: 'I keep saying yes to everyone', tags: ['boundaries'] })
