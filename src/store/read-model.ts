@@ -68,6 +68,16 @@ export class ReadModel {
       return 0
     })
     this.folds = projections.map((p) => asFold(p.bind(db)))
+    // A process that stopped during a long catch-up left its bulk settings behind.
+    this.setBulk(false)
+  }
+
+  private setBulk(on: boolean): void {
+    const bulk = this.projections.filter((p) => p.bulk)
+    if (bulk.length === 0) return
+    this.db.transaction(() => {
+      for (const p of bulk) p.bulk?.(this.db, on)
+    })()
   }
 
   static open(path: string, key: Uint8Array | null, projections: readonly Projection[]): ReadModel {
@@ -164,6 +174,22 @@ export class ReadModel {
   async catchUp(journal: Journal, onProgress?: CatchUpProgress, until?: number): Promise<number> {
     const start = this.position
     const end = journal.length
+    const bulk = end - start > CATCH_UP_BATCH
+    if (bulk) this.setBulk(true)
+    try {
+      return await this.catchUpFrom(journal, start, end, onProgress, until)
+    } finally {
+      if (bulk && this.db.open) this.setBulk(false)
+    }
+  }
+
+  private async catchUpFrom(
+    journal: Journal,
+    start: number,
+    end: number,
+    onProgress: CatchUpProgress | undefined,
+    until: number | undefined
+  ): Promise<number> {
     const BATCH = CATCH_UP_BATCH
     let batch: ProjectedEvent[] = []
     let applied = 0
