@@ -539,6 +539,20 @@ test('a block with a length prefix written long is rejected (one event, one bloc
     codeOf(() => decodeBlock(long)),
     'DECODE_FAILED'
   )
+  // The other two varints of a block: its version, and the body's length.
+  t.is(
+    codeOf(() => decodeBlock(splice(block, 0, 1, [0xfd, 1, 0]))),
+    'DECODE_FAILED',
+    'version written long'
+  )
+  const bodyLengthAt = 1 + 1 + first.headerBytes.byteLength + 64 + 16
+  const bodyLength = (first.bodyBytes as Uint8Array).byteLength
+  t.is(block[bodyLengthAt], bodyLength, 'the body length sits where the layout says')
+  t.is(
+    codeOf(() => decodeBlock(splice(block, bodyLengthAt, 1, [0xfd, bodyLength, 0]))),
+    'DECODE_FAILED',
+    'body length written long'
+  )
 })
 
 test('sealing an unknown event type gives UNKNOWN_EVENT_TYPE', (t) => {

@@ -15,6 +15,7 @@ import { amend, reflect, retract } from '../src/commands/journal.js'
 import { profileRemove, profileSet } from '../src/commands/profile.js'
 import { tensionAdd, tensionResolve, tensionShift } from '../src/commands/tension.js'
 import { CosmicError } from '../src/errors.js'
+import { buildScaledHome } from '../src/fixtures/scale.js'
 import { weekOf } from '../src/projections/patterns.js'
 import {
   allEntries,
@@ -24,6 +25,8 @@ import {
   listProfile,
   listTensions,
   patterns,
+  TIMELINE_TYPES,
+  type TimelineQuery,
   timeline
 } from '../src/projections/queries.js'
 import { Home } from '../src/store/home.js'
@@ -220,6 +223,145 @@ test('timeline: pages with an opaque cursor cover everything exactly once', asyn
   }
   t.is(await codeOf(timelineCommand.run(ctx, { cursor: 'not-a-cursor' })), 'INVALID_INPUT')
   t.is(await codeOf(timelineCommand.run(ctx, { limit: 0 })), 'INVALID_INPUT')
+})
+
+test('timeline: pages are the whole ordered history, cut where the cursor says (scaled home, every filter)', async (t) => {
+  const home = await buildScaledHome(join(await t.tmp(), 'scaled'), 1500, { passphrase: 'scale passphrase' })
+  t.teardown(() => home.close())
+  const db = home.readModel.db
+  // The reference: every entry and tension moment read whole, filtered and sorted in JavaScript.
+  const entryRows = db.prepare('SELECT seq, time, dimension, text, tags FROM entries').all() as {
+    seq: number
+    time: number
+    dimension: string | null
+    text: string
+    tags: string
+  }[]
+  const momentRows = db.prepare('SELECT seq, time, kind, intensity FROM tension_series').all() as {
+    seq: number
+    time: number
+    kind: string
+    intensity: number
+  }[]
+  const mirrorCounts = new Map(
+    (
+      db.prepare("SELECT entry, count(*) AS n FROM entry_events WHERE kind = 'mirrorback' GROUP BY entry").all() as {
+        entry: number
+        n: number
+      }[]
+    ).map((r) => [r.entry, r.n])
+  )
+  t.ok(momentRows.length > 20 && entryRows.length > 500, `${entryRows.length} entries, ${momentRows.length} moments`)
+  const times = entryRows.map((e) => e.time).sort((a, b) => a - b)
+  const from = times[Math.floor(times.length / 4)] as number
+  const to = times[Math.floor((times.length * 3) / 4)] as number
+  const queries: TimelineQuery[] = [
+    {},
+    { types: ['tension.shifted', 'tension.resolved'] },
+    { types: ['reflection.recorded', 'tension.noted'] },
+    { types: ['tension.noted', 'tension.shifted', 'tension.resolved'] },
+    { from, to },
+    { from },
+    { to, types: ['reflection.recorded', 'tension.shifted'] },
+    { dimension: 'heart' }
+  ]
+  for (const query of queries) {
+    const types = new Set<string>(query.types ?? TIMELINE_TYPES)
+    const inRange = (time: number) =>
+      (query.from === undefined || time >= query.from) && (query.to === undefined || time <= query.to)
+    const expected = [
+      ...(types.has('reflection.recorded')
+        ? entryRows
+            .filter((e) => inRange(e.time) && (query.dimension === undefined || e.dimension === query.dimension))
+            .map((e) => ({ seq: e.seq, time: e.time }))
+        : []),
+      ...(query.dimension === undefined
+        ? momentRows.filter((m) => types.has(`tension.${m.kind}`) && inRange(m.time))
+        : []
+      ).map((m) => ({ seq: m.seq, time: m.time }))
+    ]
+      .sort((a, b) => b.time - a.time || b.seq - a.seq)
+      .map((i) => i.seq)
+    for (const limit of [1, 7, 50]) {
+      const seen: number[] = []
+      let cursor: string | undefined
+      let pages = 0
+      let checked = true
+      do {
+        const page = timeline(db, { ...query, limit, ...(cursor ? { cursor } : {}) })
+        t.ok(page.items.length <= limit)
+        for (const item of page.items) {
+          seen.push(item.seq)
+          if (item.kind === 'entry') {
+            const row = entryRows.find((e) => e.seq === item.seq)
+            checked &&= row !== undefined && row.text === item.entry.text && row.time === item.time
+            checked &&= item.entry.mirrorbacks.length === (mirrorCounts.get(item.seq) ?? 0)
+            checked &&= item.entry.mirrorbacks.every((m) => m.seq > item.seq && m.engine.kind.length > 0)
+          } else {
+            const row = momentRows.find((m) => m.seq === item.seq)
+            checked &&= row !== undefined && row.kind === item.tension.kind && row.intensity === item.tension.intensity
+            checked &&= item.type === `tension.${item.tension.kind}` && item.tension.poles.length === 2
+          }
+        }
+        cursor = page.next ?? undefined
+        pages++
+      } while (cursor && pages <= expected.length + 1)
+      t.alike(seen, expected, `${JSON.stringify(query)}, pages of ${limit}: every item once, in order`)
+      t.ok(checked, `${JSON.stringify(query)}, pages of ${limit}: each item's row, mirrorbacks and moment`)
+    }
+  }
+})
+
+test('timeline: a search ranks its matches in windows, newest first; paging reaches every match once', async (t) => {
+  const { ctx, day } = await given(t)
+  for (let i = 0; i < 40; i++) {
+    day(i)
+    // Some entries say "river" more than once: they rank higher within a window.
+    await reflect.run(ctx, { text: `river ${'river '.repeat(i % 4)}day ${i}`, tags: i % 2 === 0 ? ['walk'] : [] })
+  }
+  const db = ctx.home.readModel.db
+  const score = (window: number, query: TimelineQuery = {}) => {
+    const seen: { seq: number; score: number }[] = []
+    let cursor: string | undefined
+    do {
+      const page = timeline(db, {
+        search: 'river',
+        limit: 3,
+        rankWindow: window,
+        ...query,
+        ...(cursor ? { cursor } : {})
+      })
+      for (const i of page.items) if (i.kind === 'entry') seen.push({ seq: i.seq, score: i.entry.score as number })
+      cursor = page.next ?? undefined
+    } while (cursor && seen.length <= 40)
+    return seen
+  }
+  const whole = score(1000)
+  t.is(whole.length, 40, 'one window holds every match: ranked as a whole')
+  t.ok(
+    whole.every((r, i) => i === 0 || (whole[i - 1] as { score: number }).score <= r.score),
+    'best first over every match'
+  )
+  for (const window of [1, 7, 10, 39]) {
+    const got = score(window)
+    t.is(got.length, 40, `windows of ${window}: every match`)
+    t.is(new Set(got.map((r) => r.seq)).size, 40, `windows of ${window}: none twice`)
+    // Window k holds the k-th `window` matches counted from the newest; each is ranked within itself.
+    const bySeq = [...got].sort((a, b) => b.seq - a.seq)
+    const expected = []
+    for (let k = 0; k < 40; k += window) {
+      expected.push(...bySeq.slice(k, k + window).sort((a, b) => a.score - b.score || b.seq - a.seq))
+    }
+    t.alike(got, expected, `windows of ${window}: newest window first, best first within each`)
+  }
+  const walks = score(7, { tag: 'walk' })
+  const allWalks = timeline(db, { search: 'river', tag: 'walk', limit: 500 }).items.map((i) => i.seq)
+  t.is(allWalks.length, 20)
+  t.alike(
+    walks.map((r) => r.seq).sort((a, b) => a - b),
+    allWalks.sort((a, b) => a - b),
+    'a filter applies within every window: every tagged match, once'
+  )
 })
 
 test('timeline: mirrorbacks sit under their entries and go with them', async (t) => {

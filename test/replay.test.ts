@@ -12,6 +12,7 @@ import { amend, reflect, retract } from '../src/commands/journal.js'
 import { profileRemove, profileSet } from '../src/commands/profile.js'
 import { tensionAdd, tensionResolve, tensionShift } from '../src/commands/tension.js'
 import type { Home } from '../src/store/home.js'
+import { CATCH_UP_BATCH } from '../src/store/read-model.js'
 import { asOf, dumpReadModel, readModelAsOf, rebuild } from '../src/store/replay.js'
 import { createHome } from './helpers/home.js'
 
@@ -177,4 +178,35 @@ test('the log streams in chunks read ahead: the same blocks as one core.get each
     }
     t.is(partial, 5)
   }
+})
+
+test('a long rebuild defers FTS5 merging and turns it back on after, also when a process stopped midway', {
+  timeout: 120_000
+}, async (t) => {
+  const { home, reopen } = await createHome(t)
+  // More events than one catch-up batch, appended in batches of 1000 (FTS5 merging as it goes).
+  const drafts = Array.from({ length: CATCH_UP_BATCH + 1000 }, (_, i) => ({
+    type: 'reflection.recorded' as const,
+    body: { text: `entry ${i} about the ${i % 7 === 0 ? 'river' : 'road'}`, tags: [`t${i % 13}`] }
+  }))
+  for (let i = 0; i < drafts.length; i += 1000) await home.append(drafts.slice(i, i + 1000))
+  const automerge = (h: Home) =>
+    (
+      h.readModel.db.prepare("SELECT v FROM entries_fts_config WHERE k = 'automerge'").get() as
+        | { v: number }
+        | undefined
+    )?.v ?? 4
+  const before = dumpReadModel(home.readModel)
+  const seen: number[] = []
+  await rebuild(home, () => seen.push(automerge(home)))
+  t.ok(seen.length > 1 && seen.slice(0, -1).every((v) => v === 0), 'no merging between the batches of the rebuild')
+  t.is(automerge(home), 4, 'merging back on after it')
+  t.alike(dumpReadModel(home.readModel), before, 'the same rows as incremental application')
+  const ctx = { home, progress: silentProgress }
+  t.is((await timelineCommand.run(ctx, { search: 'river', limit: 500 })).items.length, 500, 'search finds them')
+
+  // As if a process had stopped during a long catch-up: the setting is put back when the read model opens.
+  home.readModel.db.prepare("INSERT INTO entries_fts (entries_fts, rank) VALUES ('automerge', 0)").run()
+  const again = await reopen()
+  t.is(automerge(again), 4, 'back on after reopening')
 })

@@ -1,7 +1,8 @@
 import { CosmicError } from '../errors.js'
 import { toHex } from '../events/crypto.js'
 import type { Database } from '../projections/projection.js'
-import { entrySeqs, findEntry, isRetracted, listProfile, listTensions, prepared } from '../projections/queries.js'
+import { entrySeqs, findEntry, isRetracted, listProfile, listTensions } from '../projections/queries.js'
+import { prepared } from '../projections/statements.js'
 import type { Home } from '../store/home.js'
 
 /**

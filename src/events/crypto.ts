@@ -54,9 +54,12 @@ export function fromHex(hex: string): Uint8Array {
   return b4a.from(hex, 'hex')
 }
 
+/**
+ * Byte equality by memcmp: NOT constant time. Every caller compares public bytes (ids,
+ * hashes, public keys, canonical re-encodings of what was read), where timing tells
+ * nothing; a secret (the API token) is compared with crypto.timingSafeEqual instead.
+ * The constant-time loop this replaces was a quarter of decodeBlock.
+ */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false
-  let diff = 0
-  for (let i = 0; i < a.byteLength; i++) diff |= (a[i] as number) ^ (b[i] as number)
-  return diff === 0
+  return a.byteLength === b.byteLength && b4a.equals(a, b)
 }

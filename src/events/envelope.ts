@@ -195,13 +195,18 @@ export function encodeBlock(event: SignedEvent): Uint8Array {
   return blockBytes(event.headerBytes, event.sig, event.salt, event.bodyBytes)
 }
 
-function blockBytes(headerBytes: Uint8Array, sig: Uint8Array, salt: Uint8Array, body: Uint8Array): Uint8Array {
+function preencodeBlock(headerBytes: Uint8Array, sig: Uint8Array, salt: Uint8Array, body: Uint8Array): c.State {
   const state = c.state()
   c.uint.preencode(state, BLOCK_VERSION)
   c.buffer.preencode(state, headerBytes)
   c.fixed64.preencode(state, sig)
   c.fixed(SALT_BYTES).preencode(state, salt)
   c.buffer.preencode(state, body)
+  return state
+}
+
+function blockBytes(headerBytes: Uint8Array, sig: Uint8Array, salt: Uint8Array, body: Uint8Array): Uint8Array {
+  const state = preencodeBlock(headerBytes, sig, salt, body)
   state.buffer = new Uint8Array(state.end)
   c.uint.encode(state, BLOCK_VERSION)
   c.buffer.encode(state, headerBytes)
@@ -234,7 +239,11 @@ export function decodeBlock(block: Uint8Array): SignedEvent {
     throw CosmicError.DECODE_FAILED(`block: ${(err as Error).message}`)
   }
   const header = decodeHeader(parts.headerBytes)
-  if (!equalBytes(blockBytes(parts.headerBytes, parts.sig, parts.salt, parts.bodyBytes), block)) {
+  // Canonical without encoding it again: the decode read the whole block, and its only
+  // variable-length parts are three compact-encoding uints (version, header length, body
+  // length); each has one encoding of each length, the shortest being the canonical one,
+  // so the block is canonical exactly when it is as long as its canonical encoding.
+  if (preencodeBlock(parts.headerBytes, parts.sig, parts.salt, parts.bodyBytes).end !== block.byteLength) {
     throw CosmicError.DECODE_FAILED(`block at seq ${header.seq} is not canonically encoded`)
   }
   if (!equalBytes(bodyHash(parts.salt, parts.bodyBytes), header.bodyHash)) {

@@ -50,6 +50,13 @@ export interface Projection {
   bind(db: Database): Step | BatchFold
   /** Optional work after a batch that removed words (e.g. FTS5 optimize so no term survives). */
   purge?(db: Database): void
+  /**
+   * Optional: on, before the batches of a long catch-up (a rebuild, a version bump, an
+   * import), defers upkeep that pays off only for a model that keeps changing (FTS5
+   * merging its segments); off after the last batch, and when a read model opens (a
+   * process may have stopped between). Rows are the same either way.
+   */
+  bulk?(db: Database, on: boolean): void
 }
 
 export type { Database }

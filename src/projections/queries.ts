@@ -1,32 +1,11 @@
-import type { Statement } from 'better-sqlite3-multiple-ciphers'
 import { CosmicError } from '../errors.js'
 import { describeNode, type EdgeKind, type NodeKind, SELF } from './graph.js'
 import { bucketStart, type MentionKind, type PatternWindow, WINDOWS } from './patterns.js'
 import type { Database } from './projection.js'
+import { inOneRead, prepared, preparedRaw } from './statements.js'
 import { idKey, sortedTags } from './timeline.js'
 
 /** Typed reads of the read model, shared by the CLI and the API. */
-
-const statements = new WeakMap<Database, Map<string, Statement<unknown[], unknown>>>()
-
-/**
- * A statement prepared once per open database. better-sqlite3 compiles the SQL on
- * every `prepare` (10-30 µs here), longer than an indexed lookup takes to run; the
- * reads a command repeats (a mirrorback's context makes dozens) use this.
- */
-export function prepared<P extends unknown[], R>(db: Database, sql: string): Statement<P, R> {
-  let cache = statements.get(db)
-  if (!cache) {
-    cache = new Map()
-    statements.set(db, cache)
-  }
-  let statement = cache.get(sql)
-  if (!statement) {
-    statement = db.prepare<unknown[], unknown>(sql)
-    cache.set(sql, statement)
-  }
-  return statement as unknown as Statement<P, R>
-}
 
 export interface EntryRow {
   id: string
@@ -58,6 +37,41 @@ interface RawEntry {
 
 const ENTRY_COLUMNS =
   'e.id, e.seq, e.time, e.text, e.mood, e.dimension, e.sealed, e.privacy, e.amendments, e.amended_time, e.tags'
+
+/** The columns of ENTRY_COLUMNS, in order, as a raw statement gives them. */
+type EntryColumns = [
+  id: string,
+  seq: number,
+  time: number,
+  text: string,
+  mood: string | null,
+  dimension: EntryRow['dimension'],
+  sealed: number,
+  privacy: EntryRow['privacy'],
+  amendments: number,
+  amendedTime: number | null,
+  tags: string | null
+]
+
+/** An entry of a timeline page from its raw columns (no search: no snippet or score yet, mirrorbacks attached after). */
+function timelineEntry(r: EntryColumns): TimelineEntry {
+  return {
+    id: r[0],
+    seq: r[1],
+    time: r[2],
+    text: r[3],
+    mood: r[4],
+    dimension: r[5],
+    sealed: r[6] === 1,
+    privacy: r[7],
+    amendments: r[8],
+    amendedTime: r[9],
+    tags: r[10] ? sortedTags(r[10].split(' ')) : [],
+    snippet: null,
+    score: null,
+    mirrorbacks: []
+  }
+}
 
 function toEntry(row: RawEntry): EntryRow {
   return {
@@ -165,11 +179,10 @@ export interface TensionPoint {
 }
 
 export function tensionSeries(db: Database, id: string): TensionPoint[] {
-  return db
-    .prepare<[string], TensionPoint>(
-      'SELECT seq, time, kind, intensity, toward FROM tension_series WHERE id = ? ORDER BY seq'
-    )
-    .all(id)
+  return prepared<[string], TensionPoint>(
+    db,
+    'SELECT seq, time, kind, intensity, toward FROM tension_series WHERE id = ? ORDER BY seq'
+  ).all(id)
 }
 
 export interface FacetRow {
@@ -192,7 +205,7 @@ export function listProfile(db: Database): FacetRow[] {
 
 export function hasFacet(db: Database, dimension: string, facet: string, key: string): boolean {
   return (
-    db.prepare('SELECT 1 FROM profile WHERE dimension = ? AND facet = ? AND key = ?').get(dimension, facet, key) !==
+    prepared(db, 'SELECT 1 FROM profile WHERE dimension = ? AND facet = ? AND key = ?').get(dimension, facet, key) !==
     undefined
   )
 }
@@ -205,7 +218,7 @@ export function countRows(
   db: Database,
   table: 'entries' | 'tensions' | 'profile' | 'redactions' | 'mirrorbacks'
 ): number {
-  return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
+  return (prepared(db, `SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
 }
 
 /* ---------- timeline: entries and tension moments, newest first, filtered, searched, paged ---------- */
@@ -221,12 +234,29 @@ export interface TimelineQuery {
   /** Inclusive time range, ms since the epoch. */
   from?: number
   to?: number
-  /** Words to find (FTS5 over text, tags and mood); results are ranked by bm25, best first. */
+  /**
+   * Words to find (FTS5 over text, tags and mood); results are ranked by bm25, best first,
+   * among the newest `rankWindow` matches, then among the next ones, and so on.
+   */
   search?: string
   limit?: number
   /** The opaque `next` of the previous page. */
   cursor?: string
+  /** How many matches, newest first, a search ranks together (default SEARCH_RANK_WINDOW). */
+  rankWindow?: number
 }
+
+/**
+ * A search ranks at most this many matches together. bm25 scores every match it ranks
+ * (~0.5 µs each on these machines, half of it finding each entry's length), so a word in
+ * a hundred thousand entries of a million took 55-65 ms for its first page. Matches are
+ * ranked in windows of this many, newest first: the best of the newest 20,000, then the
+ * best of the 20,000 before them, and so on; a search with fewer matches (nearly all,
+ * and every rare word) is one window, ranked exactly as a whole. In a journal the recent
+ * entries are the likelier ones to be looked for, and every match is still reached by
+ * paging on.
+ */
+export const SEARCH_RANK_WINDOW = 20_000
 
 export interface MirrorbackRow {
   id: string
@@ -274,7 +304,11 @@ export interface TimelinePage {
 export const SNIPPET_OPEN = '«'
 export const SNIPPET_CLOSE = '»'
 
-type Cursor = { t: number; s: number } | { r: number; s: number }
+/**
+ * By time: the last item's time and seq. Ranked: the last item's score and seq, and the
+ * window of matches it was ranked in (seqs above `l` up to `h`; absent: every match).
+ */
+type Cursor = { t: number; s: number } | { r: number; s: number; l?: number; h?: number }
 
 function encodeCursor(cursor: Cursor): string {
   return btoa(JSON.stringify(cursor)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')
@@ -292,7 +326,12 @@ function decodeCursor(text: string, ranked: boolean): Cursor {
     p !== null &&
     typeof p === 'object' &&
     Number.isSafeInteger(p.s) &&
-    (ranked ? typeof p.r === 'number' && Number.isFinite(p.r) : Number.isSafeInteger(p.t))
+    (ranked
+      ? typeof p.r === 'number' &&
+        Number.isFinite(p.r) &&
+        (p.l === undefined) === (p.h === undefined) &&
+        (p.l === undefined || (Number.isSafeInteger(p.l) && Number.isSafeInteger(p.h)))
+      : Number.isSafeInteger(p.t))
   if (!ok) {
     throw CosmicError.INVALID_INPUT(
       `--cursor "${text}" is not a cursor of this query (pass the "next" value of the previous page, with the same --search)`
@@ -336,7 +375,35 @@ export function ftsQuery(input: string): string {
 
 const MAX_PAGE = 500
 
+/** One item of a page, before its row is read: where it sits in the order, and which table holds it. */
+interface PageKey {
+  kind: 'entry' | 'tension'
+  seq: number
+  time: number
+  /** A tension moment's rowid in tension_series (keyed by tension and seq, not by seq alone). */
+  row?: number
+  /** A search's bm25 score. */
+  score?: number
+  /** The window of matches a search ranked it in (seqs above low, up to high); absent: every match. */
+  window?: RankWindow
+}
+
+interface RankWindow {
+  low: number
+  high: number
+}
+
+/**
+ * A page in two steps: the keys (time and seq) of the entries and tension moments that
+ * could be on it, from the time indexes alone, merged; then the rows of just the items
+ * on the page, one query per table (`IN` over the page's keys). The rows read, their
+ * text and tags turned into objects, are the page's and no more.
+ */
 export function timeline(db: Database, query: TimelineQuery = {}): TimelinePage {
+  return inOneRead(db, () => timelinePage(db, query))
+}
+
+function timelinePage(db: Database, query: TimelineQuery): TimelinePage {
   const limit = query.limit ?? 20
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
     throw CosmicError.INVALID_INPUT(`--limit must be a whole number from 1 to ${MAX_PAGE}`)
@@ -351,35 +418,85 @@ export function timeline(db: Database, query: TimelineQuery = {}): TimelinePage 
   const cursor = query.cursor ? decodeCursor(query.cursor, ranked) : null
   const entryOnly = query.tag !== undefined || query.dimension !== undefined || ranked
 
-  const entries = types.has('reflection.recorded') ? timelineEntries(db, query, cursor, limit + 1) : []
+  const entries = types.has('reflection.recorded') ? entryKeys(db, query, cursor, limit + 1) : []
   const tensionTypes = [...types].filter((t) => t.startsWith('tension.')).map((t) => t.slice('tension.'.length))
+  // With a full page of entries, a moment older than the last of them cannot make the page.
+  const floor = entries.length > limit ? (entries[limit] as PageKey).time : undefined
   const moments =
-    !entryOnly && tensionTypes.length > 0 ? tensionMoments(db, query, tensionTypes, cursor, limit + 1) : []
+    !entryOnly && tensionTypes.length > 0 ? momentKeys(db, query, tensionTypes, cursor, limit + 1, floor) : []
 
-  let items: TimelineItem[]
-  if (ranked) items = entries
-  else {
-    items = [...entries, ...moments].sort((a, b) => b.time - a.time || b.seq - a.seq)
-  }
-  const more = items.length > limit
-  items = items.slice(0, limit)
-  const last = items[items.length - 1]
+  let keys: PageKey[]
+  if (ranked || moments.length === 0) keys = entries
+  else if (entries.length === 0) keys = moments
+  else keys = [...entries, ...moments].sort((a, b) => b.time - a.time || b.seq - a.seq)
+  const more = keys.length > limit
+  keys = keys.slice(0, limit)
+  const last = keys[keys.length - 1]
   let next: string | null = null
   if (more && last) {
     next =
       ranked && last.kind === 'entry'
-        ? encodeCursor({ r: last.entry.score ?? 0, s: last.seq })
+        ? encodeCursor({
+            r: last.score ?? 0,
+            s: last.seq,
+            ...(last.window ? { l: last.window.low, h: last.window.high } : {})
+          })
         : encodeCursor({ t: last.time, s: last.seq })
   }
-  attachMirrorbacks(
-    db,
-    items.flatMap((i) => (i.kind === 'entry' ? [i.entry] : []))
-  )
-  return { items, next }
+  return { items: pageItems(db, keys, ranked ? ftsQuery(query.search as string) : null), next }
 }
 
-function timelineEntries(db: Database, query: TimelineQuery, cursor: Cursor | null, limit: number): TimelineItem[] {
-  if (query.search !== undefined) return searchEntries(db, query, cursor, limit)
+/** `(?, ?, …)` for n values. */
+function placeholders(n: number): string {
+  return `(${'?, '.repeat(n - 1)}?)`
+}
+
+/** The rows of the keys, in the keys' order: entries with their mirrorbacks (and with a search, snippets), tension moments. */
+function pageItems(db: Database, keys: readonly PageKey[], match: string | null): TimelineItem[] {
+  const entrySeqs: number[] = []
+  const momentRows: number[] = []
+  for (const k of keys) {
+    if (k.kind === 'entry') entrySeqs.push(k.seq)
+    else momentRows.push(k.row as number)
+  }
+  const entries = new Map<number, TimelineEntry>()
+  if (entrySeqs.length > 0) {
+    const rows = preparedRaw<number[], EntryColumns>(
+      db,
+      `SELECT ${ENTRY_COLUMNS} FROM entries e WHERE e.seq IN ${placeholders(entrySeqs.length)}`
+    ).all(...entrySeqs)
+    for (const r of rows) entries.set(r[1], timelineEntry(r))
+    attachMirrorbacks(db, [...entries.values()])
+    if (match !== null) {
+      const snippet = prepared<[string, number], { snippet: string }>(
+        db,
+        `SELECT snippet(entries_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', 16) AS snippet
+         FROM entries_fts WHERE entries_fts MATCH ? AND rowid = CAST(? AS INTEGER)`
+      )
+      for (const k of keys) {
+        const entry = entries.get(k.seq)
+        if (!entry) continue
+        entry.snippet = snippet.get(match, k.seq)?.snippet ?? null
+        entry.score = k.score ?? null
+      }
+    }
+  }
+  const moments = momentRows.length > 0 ? tensionMoments(db, momentRows) : new Map<number, TimelineItem>()
+  const items: TimelineItem[] = []
+  for (const k of keys) {
+    if (k.kind === 'entry') {
+      const entry = entries.get(k.seq)
+      if (entry) items.push(entryItem(entry))
+    } else {
+      const moment = moments.get(k.row as number)
+      if (moment) items.push(moment)
+    }
+  }
+  return items
+}
+
+function entryKeys(db: Database, query: TimelineQuery, cursor: Cursor | null, limit: number): PageKey[] {
+  if (query.search !== undefined) return searchKeys(db, query, cursor, limit)
   const where: string[] = []
   const params: (string | number)[] = []
   if (query.tag !== undefined) {
@@ -398,20 +515,17 @@ function timelineEntries(db: Database, query: TimelineQuery, cursor: Cursor | nu
     where.push('e.time <= ?')
     params.push(query.to)
   }
-  const filters = where.length ? ` AND ${where.join(' AND ')}` : ''
-
-  let page = ''
-  const pageParams: number[] = []
   if (cursor && 't' in cursor) {
-    page = ' AND (e.time < ? OR (e.time = ? AND e.seq < ?))'
-    pageParams.push(cursor.t, cursor.t, cursor.s)
+    where.push('(e.time < ? OR (e.time = ? AND e.seq < ?))')
+    params.push(cursor.t, cursor.t, cursor.s)
   }
-  const rows = db
-    .prepare<unknown[], RawEntry>(
-      `SELECT ${ENTRY_COLUMNS} FROM entries e WHERE 1 = 1${filters}${page} ORDER BY e.time DESC, e.seq DESC LIMIT ?`
-    )
-    .all(...params, ...pageParams, limit)
-  return rows.map((r) => entryItem({ ...toEntry(r), snippet: null, score: null, mirrorbacks: [] }))
+  const filters = where.length ? ` WHERE ${where.join(' AND ')}` : ''
+  return preparedRaw<unknown[], [seq: number, time: number]>(
+    db,
+    `SELECT e.seq, e.time FROM entries e${filters} ORDER BY e.time DESC, e.seq DESC LIMIT ?`
+  )
+    .all(...params, limit)
+    .map(([seq, time]) => ({ kind: 'entry', seq, time }))
 }
 
 function normalTag(tag: string): string {
@@ -419,35 +533,41 @@ function normalTag(tag: string): string {
 }
 
 /**
- * Entries matching a search, best first. Two steps: bm25 ranks every match and keeps the
- * page's seqs; then the page's entries are read and a snippet made for each (a snippet
- * reads and tokenizes the text: for the 20 shown, not for the tens of thousands a common
- * word matches). The ranking touches no entry row: a time range is a range of seqs (an
- * entry's time grows with its seq), a tag is a key of entry_tags, and only a dimension
- * reads the entry. FTS5 stays the outer loop: joined with entries, SQLite may instead walk
- * the entries of a dimension and search the index once for each (1M events: 76 s).
+ * Entries matching a search, best first within each window of matches (newest window
+ * first, see SEARCH_RANK_WINDOW): bm25 ranks a window's matches and keeps the page's
+ * seqs, going on to the next window while the page is not full; the page's rows and
+ * snippets are read afterwards (a snippet reads and tokenizes
+ * the text: for the 20 shown, not for the tens of thousands a common word matches). The
+ * ranking touches no entry row: a time range is a range of seqs (an entry's time grows
+ * with its seq), a tag is a key of entry_tags, and only a dimension reads the entry.
+ * FTS5 stays the outer loop: joined with entries, SQLite may instead walk the entries of
+ * a dimension and search the index once for each (1M events: 76 s).
  */
-function searchEntries(db: Database, query: TimelineQuery, cursor: Cursor | null, limit: number): TimelineItem[] {
+function searchKeys(db: Database, query: TimelineQuery, cursor: Cursor | null, limit: number): PageKey[] {
   const match = ftsQuery(query.search as string)
-  const where: string[] = []
-  const params: (string | number)[] = []
-  // CAST: a number is bound as a REAL, and FTS5 ignores a rowid constraint that is not an INTEGER.
+  const size = query.rankWindow ?? SEARCH_RANK_WINDOW
+  if (!Number.isSafeInteger(size) || size < 1) throw CosmicError.INVALID_INPUT('rankWindow must be a positive integer')
+  // The seqs a time range covers: a time range is a range of seqs (an entry's time grows with its seq).
+  let low = -1 // exclusive
+  let high = Number.MAX_SAFE_INTEGER // inclusive
   if (query.from !== undefined) {
-    const first = db
-      .prepare<[number], { seq: number }>('SELECT seq FROM entries WHERE time >= ? ORDER BY time LIMIT 1')
-      .get(query.from)
+    const first = prepared<[number], { seq: number }>(
+      db,
+      'SELECT seq FROM entries WHERE time >= ? ORDER BY time LIMIT 1'
+    ).get(query.from)
     if (!first) return []
-    where.push('entries_fts.rowid >= CAST(? AS INTEGER)')
-    params.push(first.seq)
+    low = first.seq - 1
   }
   if (query.to !== undefined) {
-    const last = db
-      .prepare<[number], { seq: number }>('SELECT seq FROM entries WHERE time <= ? ORDER BY time DESC LIMIT 1')
-      .get(query.to)
+    const last = prepared<[number], { seq: number }>(
+      db,
+      'SELECT seq FROM entries WHERE time <= ? ORDER BY time DESC LIMIT 1'
+    ).get(query.to)
     if (!last) return []
-    where.push('entries_fts.rowid <= CAST(? AS INTEGER)')
-    params.push(last.seq)
+    high = last.seq
   }
+  const where: string[] = []
+  const params: (string | number)[] = []
   if (query.tag !== undefined) {
     where.push('EXISTS (SELECT 1 FROM entry_tags t WHERE t.tag = ? AND t.seq = entries_fts.rowid)')
     params.push(normalTag(query.tag))
@@ -457,20 +577,52 @@ function searchEntries(db: Database, query: TimelineQuery, cursor: Cursor | null
     params.push(query.dimension)
   }
   const filters = where.length ? ` AND ${where.join(' AND ')}` : ''
-  let page = ''
-  const pageParams: number[] = []
-  if (cursor && 'r' in cursor) {
-    page = 'WHERE score > ? OR (score = ? AND seq < ?)'
-    pageParams.push(cursor.r, cursor.r, cursor.s)
+  // CAST: a number is bound as a REAL, and FTS5 ignores a rowid constraint that is not an INTEGER.
+  const inWindow = 'entries_fts.rowid > CAST(? AS INTEGER) AND entries_fts.rowid <= CAST(? AS INTEGER)'
+  // The seq below the newest `size` matches up to `top` (the window's exclusive low end), or the range's low end.
+  const windowBelow = (top: number): RankWindow => {
+    const below = prepared<[string, number, number, number], { seq: number }>(
+      db,
+      `SELECT rowid AS seq FROM entries_fts WHERE entries_fts MATCH ? AND ${inWindow} ORDER BY rowid DESC LIMIT 1 OFFSET ?`
+    ).get(match, low, top, size)
+    return { low: below ? below.seq : low, high: top }
   }
   // Text weighs more than tags, tags more than the mood word.
-  const sql = `SELECT seq, score FROM (
-      SELECT entries_fts.rowid AS seq, bm25(entries_fts, 10.0, 4.0, 2.0) AS score
-      FROM entries_fts WHERE entries_fts MATCH ?${filters}
-    ) ${page} ORDER BY score, seq DESC LIMIT ?`
-  let ranked: { seq: number; score: number }[]
+  const rank = (window: RankWindow, after: { r: number; s: number } | null, count: number) => {
+    const page = after ? 'WHERE score > ? OR (score = ? AND seq < ?)' : ''
+    const sql = `SELECT seq, score FROM (
+        SELECT entries_fts.rowid AS seq, bm25(entries_fts, 10.0, 4.0, 2.0) AS score
+        FROM entries_fts WHERE entries_fts MATCH ? AND ${inWindow}${filters}
+      ) ${page} ORDER BY score, seq DESC LIMIT ?`
+    const pageParams = after ? [after.r, after.r, after.s] : []
+    return prepared<unknown[], { seq: number; score: number }>(db, sql).all(
+      match,
+      window.low,
+      window.high,
+      ...params,
+      ...pageParams,
+      count
+    )
+  }
+  const keys: PageKey[] = []
   try {
-    ranked = db.prepare<unknown[], { seq: number; score: number }>(sql).all(match, ...params, ...pageParams, limit)
+    // A cursor of a page before windows (no l, h) goes on over every match, as it began.
+    let window: RankWindow | null =
+      cursor && 'r' in cursor
+        ? cursor.l === undefined
+          ? { low, high }
+          : { low: Math.max(low, cursor.l), high: Math.min(high, cursor.h as number) }
+        : windowBelow(high)
+    let after = cursor && 'r' in cursor ? { r: cursor.r, s: cursor.s } : null
+    while (window && keys.length < limit) {
+      const whole = window.low === low && window.high === high
+      for (const r of rank(window, after, limit - keys.length)) {
+        keys.push({ kind: 'entry', seq: r.seq, time: 0, score: r.score, ...(whole ? {} : { window }) })
+      }
+      // The next window: the matches below this one, if any are left in the range.
+      window = keys.length < limit && window.low > low ? windowBelow(window.low) : null
+      after = null
+    }
   } catch (err) {
     // ftsQuery quotes every term, so this is a safety net, not a path people should meet.
     if ((err as { code?: string }).code?.startsWith('SQLITE_')) {
@@ -480,35 +632,35 @@ function searchEntries(db: Database, query: TimelineQuery, cursor: Cursor | null
     }
     throw err
   }
-  if (ranked.length === 0) return []
-  const entry = db.prepare<[number], RawEntry>(`SELECT ${ENTRY_COLUMNS} FROM entries e WHERE e.seq = ?`)
-  const snippet = db.prepare<[string, number], { snippet: string }>(
-    `SELECT snippet(entries_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', 16) AS snippet
-     FROM entries_fts WHERE entries_fts MATCH ? AND rowid = CAST(? AS INTEGER)`
-  )
-  return ranked.map((r) => {
-    const row = entry.get(r.seq) as RawEntry
-    const snip = snippet.get(match, r.seq)?.snippet ?? null
-    return entryItem({ ...toEntry(row), snippet: snip, score: r.score, mirrorbacks: [] })
-  })
+  // The time of a ranked key is not used: the page keeps the ranking's order.
+  return keys
 }
 
 function entryItem(entry: TimelineEntry): TimelineItem {
   return { kind: 'entry', type: 'reflection.recorded', seq: entry.seq, time: entry.time, entry }
 }
 
-function tensionMoments(
+const TENSION_KINDS = TIMELINE_TYPES.filter((t) => t.startsWith('tension.')).length
+
+function momentKeys(
   db: Database,
   query: TimelineQuery,
   kinds: string[],
   cursor: Cursor | null,
-  limit: number
-): TimelineItem[] {
-  const where = [`s.kind IN (${kinds.map(() => '?').join(', ')})`]
-  const params: (string | number)[] = [...kinds]
-  if (query.from !== undefined) {
+  limit: number,
+  floor: number | undefined
+): PageKey[] {
+  const where: string[] = []
+  const params: (string | number)[] = []
+  // Every moment is one of the three kinds: asked for all of them, there is nothing to filter.
+  if (kinds.length < TENSION_KINDS) {
+    where.push(`s.kind IN ${placeholders(kinds.length)}`)
+    params.push(...kinds)
+  }
+  const from = floor === undefined ? query.from : Math.max(floor, query.from ?? floor)
+  if (from !== undefined) {
     where.push('s.time >= ?')
-    params.push(query.from)
+    params.push(from)
   }
   if (query.to !== undefined) {
     where.push('s.time <= ?')
@@ -518,56 +670,69 @@ function tensionMoments(
     where.push('(s.time < ? OR (s.time = ? AND s.seq < ?))')
     params.push(cursor.t, cursor.t, cursor.s)
   }
-  const rows = db
-    .prepare<
-      unknown[],
-      {
-        id: string
-        seq: number
-        time: number
-        kind: TimelineTensionMoment['kind']
-        intensity: number
-        toward: string | null
-        name: string
-        poles: string
-        domain: string
-      }
-    >(
-      `SELECT s.id, s.seq, s.time, s.kind, s.intensity, s.toward, t.name, t.poles, t.domain
-       FROM tension_series s JOIN tensions t ON t.id = s.id
-       WHERE ${where.join(' AND ')} ORDER BY s.time DESC, s.seq DESC LIMIT ?`
-    )
+  return preparedRaw<unknown[], [row: number, seq: number, time: number]>(
+    db,
+    `SELECT s.rowid, s.seq, s.time FROM tension_series s
+     ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.time DESC, s.seq DESC LIMIT ?`
+  )
     .all(...params, limit)
-  return rows.map((r) => ({
-    kind: 'tension',
-    type: `tension.${r.kind}` as 'tension.noted' | 'tension.shifted' | 'tension.resolved',
-    seq: r.seq,
-    time: r.time,
-    tension: {
-      id: r.id,
-      name: r.name,
-      poles: JSON.parse(r.poles) as [string, string],
-      domain: r.domain,
-      kind: r.kind,
-      intensity: r.intensity,
-      toward: r.toward
+    .map(([row, seq, time]) => ({ kind: 'tension', seq, time, row }))
+}
+
+/** Tension moments by their rowids in tension_series, with their tension's name, poles and domain. */
+function tensionMoments(db: Database, rows: readonly number[]): Map<number, TimelineItem> {
+  const found = prepared<
+    number[],
+    {
+      row: number
+      id: string
+      seq: number
+      time: number
+      kind: TimelineTensionMoment['kind']
+      intensity: number
+      toward: string | null
+      name: string
+      poles: string
+      domain: string
     }
-  }))
+  >(
+    db,
+    `SELECT s.rowid AS row, s.id, s.seq, s.time, s.kind, s.intensity, s.toward, t.name, t.poles, t.domain
+     FROM tension_series s JOIN tensions t ON t.id = s.id WHERE s.rowid IN ${placeholders(rows.length)}`
+  ).all(...rows)
+  const out = new Map<number, TimelineItem>()
+  for (const r of found) {
+    out.set(r.row, {
+      kind: 'tension',
+      type: `tension.${r.kind}` as 'tension.noted' | 'tension.shifted' | 'tension.resolved',
+      seq: r.seq,
+      time: r.time,
+      tension: {
+        id: r.id,
+        name: r.name,
+        poles: JSON.parse(r.poles) as [string, string],
+        domain: r.domain,
+        kind: r.kind,
+        intensity: r.intensity,
+        toward: r.toward
+      }
+    })
+  }
+  return out
 }
 
 function attachMirrorbacks(db: Database, entries: TimelineEntry[]): void {
   if (entries.length === 0) return
   const bySeq = new Map(entries.map((e) => [e.seq, e]))
-  const rows = db
-    .prepare<
-      number[],
-      { entry: number; id: string; seq: number; time: number; text: string; themes: string; engine: string }
-    >(
-      `SELECT ev.entry, m.id, m.seq, m.time, m.text, m.themes, m.engine
-       FROM entry_events ev JOIN mirrorbacks m ON m.seq = ev.seq
-       WHERE ev.entry IN (${entries.map(() => '?').join(', ')}) AND ev.kind = 'mirrorback' ORDER BY m.seq`
-    )
-    .all(...bySeq.keys())
+  const rows = prepared<
+    number[],
+    { entry: number; id: string; seq: number; time: number; text: string; themes: string; engine: string }
+  >(
+    db,
+    `SELECT ev.entry, m.id, m.seq, m.time, m.text, m.themes, m.engine
+     FROM entry_events ev JOIN mirrorbacks m ON m.seq = ev.seq
+     WHERE ev.entry IN ${placeholders(bySeq.size)} AND ev.kind = 'mirrorback' ORDER BY m.seq`
+  ).all(...bySeq.keys())
   for (const r of rows) {
     bySeq.get(r.entry)?.mirrorbacks.push({
       id: r.id,
@@ -582,8 +747,7 @@ function attachMirrorbacks(db: Database, entries: TimelineEntry[]): void {
 
 /** Every entry, oldest first, with its mirrorbacks (for the readable export). */
 export function allEntries(db: Database): TimelineEntry[] {
-  const entries = db
-    .prepare<[], RawEntry>(`SELECT ${ENTRY_COLUMNS} FROM entries e ORDER BY e.time, e.seq`)
+  const entries = prepared<[], RawEntry>(db, `SELECT ${ENTRY_COLUMNS} FROM entries e ORDER BY e.time, e.seq`)
     .all()
     .map((r) => ({ ...toEntry(r), snippet: null, score: null, mirrorbacks: [] as MirrorbackRow[] }))
   for (let i = 0; i < entries.length; i += 500) attachMirrorbacks(db, entries.slice(i, i + 500))
@@ -623,25 +787,23 @@ export interface IdentityGraph {
 
 export function identityGraph(db: Database, options: { dimension?: 'mind' | 'heart' | 'body' } = {}): IdentityGraph {
   const labels = new Map(
-    db
-      .prepare<[], { node: string; label: string; status: string | null }>(
-        'SELECT node, label, status FROM graph_labels'
-      )
+    prepared<[], { node: string; label: string; status: string | null }>(
+      db,
+      'SELECT node, label, status FROM graph_labels'
+    )
       .all()
       .map((r) => [r.node, r])
   )
   // Weights are stored in millionths (exact sums); people read them as decimals.
-  const nodeRows = db
-    .prepare<[], { node: string; weight: number; first: number; last: number }>(
-      'SELECT node, weight / 1e6 AS weight, first, last FROM graph_nodes ORDER BY node'
-    )
-    .all()
-  const edgeRows = db
-    .prepare<[], GraphEdge>(
-      `SELECT source, target, kind, weight / 1e6 AS weight, count, first, last FROM graph_edges
+  const nodeRows = prepared<[], { node: string; weight: number; first: number; last: number }>(
+    db,
+    'SELECT node, weight / 1e6 AS weight, first, last FROM graph_nodes ORDER BY node'
+  ).all()
+  const edgeRows = prepared<[], GraphEdge>(
+    db,
+    `SELECT source, target, kind, weight / 1e6 AS weight, count, first, last FROM graph_edges
        ORDER BY source, target, kind`
-    )
-    .all()
+  ).all()
   const self = labels.get(SELF)
   const nodes: GraphNode[] = [
     {
@@ -741,13 +903,14 @@ export function patterns(
   if (!WINDOWS.includes(window)) throw CosmicError.INVALID_INPUT(`--window must be week or month (got "${window}")`)
   const bucketLimit = options.buckets ?? 12
   const top = options.top ?? 10
-  const recent = db
-    .prepare<[string, number], { bucket: string }>(
-      'SELECT DISTINCT bucket FROM pattern_buckets WHERE window = ? ORDER BY bucket DESC LIMIT ?'
-    )
+  const recent = prepared<[string, number], { bucket: string }>(
+    db,
+    'SELECT DISTINCT bucket FROM pattern_buckets WHERE window = ? ORDER BY bucket DESC LIMIT ?'
+  )
     .all(window, bucketLimit)
     .map((r) => r.bucket)
-  const counts = db.prepare<[string, string, string], PatternCount>(
+  const counts = prepared<[string, string, string], PatternCount>(
+    db,
     'SELECT key, count FROM pattern_buckets WHERE window = ? AND bucket = ? AND kind = ? ORDER BY count DESC, key'
   )
   const buckets = recent.map((bucket) => ({
@@ -757,18 +920,19 @@ export function patterns(
     emotions: counts.all(window, bucket, 'emotion')
   }))
   // Every mention is in exactly one month: the month buckets add up to the all-time totals.
-  const totals = db.prepare<[string, number], PatternCount>(
+  const totals = prepared<[string, number], PatternCount>(
+    db,
     `SELECT key, sum(count) AS count FROM pattern_buckets WHERE window = 'month' AND kind = ?
      GROUP BY key ORDER BY count DESC, key LIMIT ?`
   )
-  const pairs = db
-    .prepare<[number], PatternPair>('SELECT a, b, count FROM pattern_pairs ORDER BY count DESC, a, b LIMIT ?')
-    .all(top)
-  const loops = db
-    .prepare<[], TensionLoop>(
-      'SELECT id, name, loops, status, intensity FROM tensions WHERE loops > 0 ORDER BY loops DESC, id'
-    )
-    .all()
+  const pairs = prepared<[number], PatternPair>(
+    db,
+    'SELECT a, b, count FROM pattern_pairs ORDER BY count DESC, a, b LIMIT ?'
+  ).all(top)
+  const loops = prepared<[], TensionLoop>(
+    db,
+    'SELECT id, name, loops, status, intensity FROM tensions WHERE loops > 0 ORDER BY loops DESC, id'
+  ).all()
   return {
     window,
     buckets,
@@ -781,12 +945,11 @@ export function patterns(
 
 /** All-time counts of every theme and mood (evolution compares two of these). */
 export function mentionTotals(db: Database): { themes: Record<string, number>; emotions: Record<string, number> } {
-  const rows = db
-    .prepare<[], { kind: MentionKind; key: string; count: number }>(
-      `SELECT kind, key, sum(count) AS count FROM pattern_buckets WHERE window = 'month'
+  const rows = prepared<[], { kind: MentionKind; key: string; count: number }>(
+    db,
+    `SELECT kind, key, sum(count) AS count FROM pattern_buckets WHERE window = 'month'
        GROUP BY kind, key ORDER BY kind, key`
-    )
-    .all()
+  ).all()
   const out = { themes: {} as Record<string, number>, emotions: {} as Record<string, number> }
   for (const r of rows) (r.kind === 'theme' ? out.themes : out.emotions)[r.key] = r.count
   return out
