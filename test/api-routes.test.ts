@@ -1,7 +1,12 @@
 import test from 'brittle'
 import { buildApp } from '../src/api/app.js'
+import { silentProgress } from '../src/commands/command.js'
+import { type TimelineInput, timelineCommand } from '../src/commands/history.js'
+import { amend, reflect } from '../src/commands/journal.js'
+import { reflectAndMirror } from '../src/commands/mirror.js'
+import { tensionAdd, tensionResolve, tensionShift } from '../src/commands/tension.js'
 import { Home } from '../src/store/home.js'
-import { AUTH, call, createApiHome, TOKEN } from './helpers/api.js'
+import { AUTH, call, createApiHome, type Json, TOKEN } from './helpers/api.js'
 import { PASSPHRASE } from './helpers/home.js'
 
 test('no token is 401, a wrong one too; a foreign Host is 403; unknown routes 404; never CORS', async (t) => {
@@ -49,6 +54,42 @@ test('no token is 401, a wrong one too; a foreign Host is 403; unknown routes 40
   t.is(withOrigin.status, 200)
   t.absent(withOrigin.headers['access-control-allow-origin'], 'no CORS header')
   t.is(withOrigin.headers['cache-control'], 'no-store')
+})
+
+test('GET /api/timeline answers exactly what cosmic timeline --json prints (its response schema drops nothing)', async (t) => {
+  const { app, home } = await createApiHome(t)
+  const ctx = { home, progress: silentProgress }
+  const first = await reflectAndMirror.run(ctx, {
+    text: 'Rent again, and the river walk after',
+    tags: ['money', 'walk'],
+    mood: 'anxious',
+    dimension: 'heart'
+  })
+  await amend.run(ctx, { id: first.entry.id, text: 'Rent paid, and the river walk after' })
+  await reflect.run(ctx, { text: 'A river swim', sealed: true })
+  await reflect.run(ctx, { text: 'A river to share', shareable: true })
+  await tensionAdd.run(ctx, { name: 'work and care', poles: ['work', 'care'], intensity: 0.6, domain: 'work' })
+  await tensionShift.run(ctx, { id: 'work-and-care', intensity: 0.3, toward: 'care' })
+  await tensionShift.run(ctx, { id: 'work-and-care', intensity: 0.5 })
+  await tensionResolve.run(ctx, { id: 'work-and-care', insight: 'both' })
+  const cases: [string, TimelineInput][] = [
+    ['', {}],
+    ['?limit=2', { limit: 2 }],
+    ['?search=river', { search: 'river' }],
+    ['?search=river&limit=1', { search: 'river', limit: 1 }],
+    ['?type=tension', { type: ['tension'] }],
+    ['?dimension=heart&tag=money', { dimension: 'heart', tag: 'money' }],
+    [`?until=${Date.now() + 60_000}`, { until: String(Date.now() + 60_000) }]
+  ]
+  for (const [query, input] of cases) {
+    const response = await call(app, 'GET', `/api/timeline${query}`)
+    t.is(response.status, 200, response.text)
+    const expected = JSON.parse(JSON.stringify(await timelineCommand.run(ctx, input)))
+    t.alike(response.json, { ...expected, until: response.json.until }, `/api/timeline${query}`)
+  }
+  const all = (await call(app, 'GET', '/api/timeline')).json
+  t.is(all.items.filter((i: Json) => i.kind === 'tension').length, 4, 'tension moments of every kind')
+  t.ok(all.items.some((i: Json) => i.entry?.mirrorbacks.length === 1 && i.entry.amendments === 1))
 })
 
 test('reflections: create (with a mirrorback), timeline with filters, search and paging, amend, retract', async (t) => {

@@ -62,3 +62,72 @@ export function Output(description: string): TSchema {
 }
 
 export type StaticOf<T extends TSchema> = Static<T>
+
+/**
+ * A value or null, as one JSON Schema type list (`["string", "null"]`), not a union:
+ * the response serializer (fast-json-stringify) checks a union's branches with the
+ * validator for every value, and a type list with one `typeof`.
+ */
+function Nullable<T extends TSchema>(schema: T): TSchema {
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type as string, 'null'] })
+}
+
+const Mirrorback = Type.Object({
+  id: Type.String(),
+  seq: Type.Integer(),
+  time: Type.Integer(),
+  text: Type.String(),
+  themes: Type.Array(Type.String()),
+  engine: Type.Object({ kind: Type.String(), model: Type.String(), promptHash: Type.String() })
+})
+
+const TimelineEntry = Type.Object({
+  id: Type.String(),
+  seq: Type.Integer(),
+  time: Type.Integer(),
+  text: Type.String({ description: 'the current text (amended text replaces the original)' }),
+  mood: Nullable(Type.String()),
+  dimension: Nullable(Type.String()),
+  sealed: Type.Boolean(),
+  privacy: Type.String(),
+  amendments: Type.Integer(),
+  amendedTime: Nullable(Type.Integer()),
+  tags: Type.Array(Type.String()),
+  snippet: Nullable(Type.String({ description: 'with a search: the best passage, matches between « and »' })),
+  score: Nullable(Type.Number({ description: 'with a search: bm25, lower is better' })),
+  mirrorbacks: Type.Array(Mirrorback)
+})
+
+const TensionMoment = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  poles: Type.Array(Type.String()),
+  domain: Type.String(),
+  kind: Type.String({ description: 'noted, shifted or resolved' }),
+  intensity: Type.Number(),
+  toward: Nullable(Type.String())
+})
+
+/**
+ * `GET /api/timeline`, as `cosmic timeline --json` prints it. An item is an entry or a
+ * tension moment (`kind`), carrying `entry` or `tension`: one object schema with both
+ * optional, rather than a union the serializer would check branch by branch.
+ */
+export const TimelineOutput = Type.Object(
+  {
+    items: Type.Array(
+      Type.Object({
+        kind: Type.String({ description: 'entry or tension' }),
+        type: Type.String({ description: 'reflection.recorded, tension.noted, tension.shifted or tension.resolved' }),
+        seq: Type.Integer(),
+        time: Type.Integer(),
+        entry: Type.Optional(TimelineEntry),
+        tension: Type.Optional(TensionMoment)
+      })
+    ),
+    next: Nullable(Type.String({ description: 'the cursor of the next page; null on the last' })),
+    until: Nullable(Type.Integer({ description: 'as of this time (ms), or null for now' })),
+    search: Nullable(Type.String())
+  },
+  { description: 'as cosmic timeline --json' }
+)

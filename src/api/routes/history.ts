@@ -14,7 +14,7 @@ import {
   timelineCommand
 } from '../../commands/history.js'
 import { type ApiContext, defined } from '../context.js'
-import { Dimension, Output, TimeText } from '../schemas.js'
+import { Dimension, Output, TimelineOutput, TimeText } from '../schemas.js'
 
 /** A folder of its own for one export or import, removed when the work is done. */
 async function withScratch<T>(work: (dir: string) => Promise<T>): Promise<T> {
@@ -70,7 +70,7 @@ export const historyRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asy
           },
           { additionalProperties: false }
         ),
-        response: { 200: Output('{ items: [entry or tension moment], next, until, search }') }
+        response: { 200: TimelineOutput }
       }
     },
     (request) => ctx.run(timelineCommand, defined(request.query))
