@@ -12,6 +12,7 @@ import { amend, reflect, retract } from '../src/commands/journal.js'
 import { profileRemove, profileSet } from '../src/commands/profile.js'
 import { tensionAdd, tensionResolve, tensionShift } from '../src/commands/tension.js'
 import type { Home } from '../src/store/home.js'
+import { CATCH_UP_BATCH } from '../src/store/read-model.js'
 import { asOf, dumpReadModel, readModelAsOf, rebuild } from '../src/store/replay.js'
 import { createHome } from './helpers/home.js'
 
@@ -179,10 +180,12 @@ test('the log streams in chunks read ahead: the same blocks as one core.get each
   }
 })
 
-test('a long rebuild defers FTS5 merging and turns it back on after, also when a process stopped midway', async (t) => {
+test('a long rebuild defers FTS5 merging and turns it back on after, also when a process stopped midway', {
+  timeout: 120_000
+}, async (t) => {
   const { home, reopen } = await createHome(t)
-  // More events than one catch-up batch (8192), appended in batches of 1000 (FTS5 merging as it goes).
-  const drafts = Array.from({ length: 9000 }, (_, i) => ({
+  // More events than one catch-up batch, appended in batches of 1000 (FTS5 merging as it goes).
+  const drafts = Array.from({ length: CATCH_UP_BATCH + 1000 }, (_, i) => ({
     type: 'reflection.recorded' as const,
     body: { text: `entry ${i} about the ${i % 7 === 0 ? 'river' : 'road'}`, tags: [`t${i % 13}`] }
   }))
