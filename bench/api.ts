@@ -3,6 +3,9 @@
 //   Fastify route measured the same way in the same run (targets: 3,000 req/s, p99 < 25 ms);
 // - the first meaningful paint of the journal page in Chromium: the moment the journal's
 //   own entries are on screen (performance mark `journal-ready`), and first contentful paint.
+// On the demo persona's home by default; BENCH_API_EVENTS=N builds a scaled home of N
+// events for the run instead (1M: several minutes), and BENCH_API_HOME=PATH opens an
+// existing one (passphrase BENCH_API_PASSPHRASE, default the benchmarks' own).
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -11,6 +14,8 @@ import autocannon from 'autocannon'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { buildApp } from '../src/api/app.js'
 import { createDemoHome } from '../src/fixtures/load-persona.js'
+import { buildScaledHome } from '../src/fixtures/scale.js'
+import { Home } from '../src/store/home.js'
 import type { Result } from './core.js'
 import { round } from './stats.js'
 
@@ -23,6 +28,8 @@ export interface ApiBenchOptions {
   connections?: number
   /** Journal page loads measured in Chromium (default 5; the median is reported). */
   paints?: number
+  /** An existing home to measure (default: the demo persona's, built for the run). */
+  home?: string
   log?: (line: string) => void
 }
 
@@ -113,8 +120,21 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<Result[]>
   const duration = options.duration ?? Number(process.env.BENCH_API_SECONDS ?? 10)
   const connections = options.connections ?? 10
   const dir = await mkdtemp(join(tmpdir(), 'cosmic-bench-api-'))
-  log('api: building the demo persona’s home…')
-  const home = await createDemoHome(join(dir, 'home'))
+  const existing = options.home ?? process.env.BENCH_API_HOME
+  let home: Home
+  if (existing) {
+    log(`api: opening ${existing}…`)
+    home = await Home.open(existing, process.env.BENCH_API_PASSPHRASE ?? 'benchmark passphrase')
+    log(`api: ${home.journal.length} events`)
+  } else if (process.env.BENCH_API_EVENTS) {
+    const n = Number(process.env.BENCH_API_EVENTS)
+    log(`api: building a ${n}-event home…`)
+    home = await buildScaledHome(join(dir, 'home'), n, { passphrase: 'benchmark passphrase' })
+  } else {
+    log('api: building the demo persona’s home…')
+    home = await createDemoHome(join(dir, 'home'))
+  }
+  const events = home.journal.length
   const app = await buildApp({ home, token: TOKEN })
   const uncached = await buildApp({ home, token: TOKEN, cache: false, webRoot: null })
   const hello = Fastify({ logger: false })
@@ -135,7 +155,7 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<Result[]>
     const paint = await paints(base, options.paints ?? 5, log)
     const results: Result[] = [
       {
-        name: 'API: GET /api/timeline (20 entries with mirrorbacks), loopback, answers cached until the next change',
+        name: `API: GET /api/timeline (20 entries with mirrorbacks, ${events}-event home), loopback, answers cached until the next change`,
         value: timeline.requestsPerSecond,
         unit: 'req/s',
         baseline: { name: 'hello-world Fastify route', value: baseline.requestsPerSecond },
@@ -152,7 +172,7 @@ export async function benchApi(options: ApiBenchOptions = {}): Promise<Result[]>
         met: timeline.p99 < 25
       },
       {
-        name: 'API: GET /api/timeline, every request running the query (no response cache)',
+        name: `API: GET /api/timeline, every request running the query (no response cache, ${events}-event home)`,
         value: cold.requestsPerSecond,
         unit: 'req/s',
         baseline: { name: 'hello-world Fastify route', value: baseline.requestsPerSecond },
