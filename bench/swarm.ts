@@ -29,6 +29,8 @@ export interface SwarmBenchOptions {
   readonly share?: number
   /** Of those, how many go through Sphere.publish one at a time (the rest in batches); default 2,000. */
   readonly publish?: number
+  /** Replication rounds in (a), raw and sphere alternating; the best of each counts. Default 2. */
+  readonly rounds?: number
   /** Writers of the sphere in (b); BENCH_WRITERS, default 50. */
   readonly writers?: number
   /** Posts each writer makes at once in (b); default 1. */
@@ -135,7 +137,7 @@ function entryBody(i: number, time: number) {
   }
 }
 
-async function shareAndReplicate(dir: string, n: number, publish: number, log: (s: string) => void) {
+async function shareAndReplicate(dir: string, n: number, publish: number, rounds: number, log: (s: string) => void) {
   const testnet = await createTestnet(3, { host: '127.0.0.1' })
   try {
     const encryptionKey = randomBytes(32)
@@ -197,55 +199,72 @@ async function shareAndReplicate(dir: string, n: number, publish: number, log: (
     const rawKey = raw.key as Uint8Array
     const rawLength = raw.length
 
-    const rawB = new Corestore(join(dir, 'raw-b'))
-    const rawRun = await fetchOver(
-      testnet.bootstrap,
-      raw.discoveryKey as Uint8Array,
-      { store: rawA },
-      { store: rawB },
-      [{ key: rawKey, length: rawLength }],
-      600_000
-    )
-    log(`swarm: raw Hypercore replication of ${rawLength} blocks in ${round(rawRun.ms, 0)} ms`)
-    await rawB.close()
-    await rawA.close()
-
-    // A new member: admitted after the shares (so A, the only indexer then, has indexed them all),
-    // opens the sphere and replicates: it holds everything when it has every envelope of A's
-    // writer core and its view shows every item.
-    const ben = identity()
-    const storeB = new Corestore(join(dir, 'share-b'))
-    const benWriter = await Autobase.getLocalKey(storeB.namespace('sphere'))
-    await sphereA.publish('sphere.member.added', {
-      member: toHex(ben.publicKey),
-      writer: toHex(benWriter),
-      name: 'Ben',
-      proof: toHex(signWriterBinding(ben, sphereA.discoveryKey, benWriter))
-    })
+    // New members, admitted after the shares (so A, the only indexer then, has indexed them
+    // all): each opens the sphere in a fresh store and replicates; it holds everything when
+    // it has every envelope of A's writer core and its view shows every item.
+    const members: { who: SigningKeyPair; store: Corestore }[] = []
+    for (let r = 0; r < rounds; r++) {
+      const who = identity()
+      const store = new Corestore(join(dir, `share-b${r}`))
+      const writer = await Autobase.getLocalKey(store.namespace('sphere'))
+      await sphereA.publish('sphere.member.added', {
+        member: toHex(who.publicKey),
+        writer: toHex(writer),
+        name: `member ${r}`,
+        proof: toHex(signWriterBinding(who, sphereA.discoveryKey, writer))
+      })
+      members.push({ who, store })
+    }
     const writerLength = sphereA.base.local.length
-    const sphereB = openSphere(storeB, sphereA.key, encryptionKey, ben)
-    await sphereB.ready()
-    const sphereRun = await fetchOver(
-      testnet.bootstrap,
-      sphereA.discoveryKey,
-      { store: storeA },
-      {
-        store: storeB,
-        waitAlso: async () => {
-          await sphereB.update()
-          return (await sphereB.meta())?.items === n
-        }
-      },
-      [{ key: writerKey, length: writerLength }],
-      600_000
-    )
-    log(`swarm: a new member holds all ${n} shared events in ${round(sphereRun.ms, 0)} ms`)
-    const viewCore = sphereB.base.view.core
-    const viewBytes = viewCore.byteLength
-    await sphereB.close()
-    await storeB.close()
+
+    // Alternating rounds, best of each: this machine is shared, and one slow round says little.
+    const rawRuns: { ms: number; bytes: number }[] = []
+    const sphereRuns: { ms: number; bytes: number }[] = []
+    let viewBytes = 0
+    for (let r = 0; r < rounds; r++) {
+      const rawB = new Corestore(join(dir, `raw-b${r}`))
+      const rawRun = await fetchOver(
+        testnet.bootstrap,
+        raw.discoveryKey as Uint8Array,
+        { store: rawA },
+        { store: rawB },
+        [{ key: rawKey, length: rawLength }],
+        600_000
+      )
+      await rawB.close()
+      rawRuns.push(rawRun)
+      log(`swarm: round ${r + 1}: raw Hypercore replication of ${rawLength} blocks in ${round(rawRun.ms, 0)} ms`)
+
+      const { who, store: storeB } = members[r] as { who: SigningKeyPair; store: Corestore }
+      const sphereB = openSphere(storeB, sphereA.key, encryptionKey, who)
+      await sphereB.ready()
+      const sphereRun = await fetchOver(
+        testnet.bootstrap,
+        sphereA.discoveryKey,
+        { store: storeA },
+        {
+          store: storeB,
+          waitAlso: async () => {
+            await sphereB.update()
+            return (await sphereB.meta())?.items === n
+          }
+        },
+        [{ key: writerKey, length: writerLength }],
+        600_000
+      )
+      sphereRuns.push(sphereRun)
+      log(`swarm: round ${r + 1}: a new member holds all ${n} shared events in ${round(sphereRun.ms, 0)} ms`)
+      viewBytes = sphereB.base.view.core.byteLength
+      await sphereB.close()
+      await storeB.close()
+    }
+    await rawA.close()
     await sphereA.close()
     await storeA.close()
+    const best = (runs: { ms: number; bytes: number }[]) =>
+      runs.reduce((a, b) => (b.ms < a.ms ? b : a), runs[0] as { ms: number; bytes: number })
+    const rawRun = best(rawRuns)
+    const sphereRun = best(sphereRuns)
 
     const publishRate = (interactive / publishMs) * 1000
     const bulkRate = bulk > 0 ? (bulk / bulkMs) * 1000 : 0
@@ -267,11 +286,11 @@ async function shareAndReplicate(dir: string, n: number, publish: number, log: (
           ]
         : []),
       {
-        name: `share: a new member replicates ${n} shared events over loopback Hyperswarm (every envelope + a caught-up view)`,
+        name: `share: a new member replicates ${n} shared events over loopback Hyperswarm (every envelope + a caught-up view; best of ${rounds})`,
         value: round(sphereRate, 0),
         unit: 'events/s',
         baseline: {
-          name: `raw Hypercore replication of the same envelope bytes (${round(envelopeBytes / MB, 1)} MB) over the same kind of connection`,
+          name: `raw Hypercore replication of the same envelope bytes (${round(envelopeBytes / MB, 1)} MB) over the same kind of connection, best of ${rounds}`,
           value: round(rawRate, 0)
         },
         ratio: round(sphereRate / rawRate),
@@ -453,7 +472,7 @@ export async function benchSwarm(options: SwarmBenchOptions = {}): Promise<Resul
   const dir = await mkdtemp(join(tmpdir(), 'cosmic-bench-swarm-'))
   try {
     const share = options.share ?? Number(process.env.BENCH_SHARE ?? 100_000)
-    const results = await shareAndReplicate(dir, share, options.publish ?? 2000, log)
+    const results = await shareAndReplicate(dir, share, options.publish ?? 2000, options.rounds ?? 2, log)
     const writers = options.writers ?? Number(process.env.BENCH_WRITERS ?? 50)
     if (writers > 1) {
       results.push(

@@ -1,11 +1,17 @@
 // The privacy proof of issue 5 (DESIGN.md, non-negotiable 2): random histories of
 // private, sealed and shareable work on one home, some of it shared into a sphere that
-// a second home has joined and a seeder keeps. After each history, with every store
-// closed, no private or sealed word is anywhere in the member's home or the seeder's
-// storage; and what the member received says nothing of the number or the timing of
-// private entries: the sphere envelopes its author wrote carry their own contiguous
-// seq, their times are the times of the publishes, and pattern counts count shareable
-// entries only. More histories: PRIVACY_RUNS=20 npx brittle-node dist/test/privacy.test.js
+// a second home joined with an invite and a seeder keeps. After each history:
+// - no private, sealed or never-shared word is in anything the member can decrypt
+//   (every block of every writer's log and of the view), nor, with every store closed,
+//   in any file of the member's home or of the seeder's storage;
+// - the author's sphere envelopes, as the member received them, carry seq 0..n-1 for
+//   exactly the n sphere operations the author made, at exactly the times it made them,
+//   and every pattern share counts shareable entries only.
+// Controls: every shared word is readable by the member, and the file scan finds every
+// private word on the author's own disk (unencrypted at rest, test-only). The file scan
+// alone could not fail on sphere content (it is encrypted at rest on the member too):
+// the decrypted read is what would catch a leak into the sphere.
+// More histories: PRIVACY_RUNS=20 npx brittle-node dist/test/privacy.test.js
 import { randomInt } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
@@ -271,7 +277,10 @@ async function runHistory(
   const seeder = new Seeder({ storage: seederStorage, bootstrap, host: '127.0.0.1' })
   await seeder.start()
   const seedings: Seeding[] = []
+  let closed = false
   const closeAll = async () => {
+    if (closed) return
+    closed = true
     for (const seeding of seedings.splice(0)) await seeding.close().catch(() => {})
     await bSpheres.close().catch(() => {})
     await aSpheres.close().catch(() => {})
