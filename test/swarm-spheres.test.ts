@@ -36,6 +36,24 @@ test('local mode: nothing joins the swarm, and the message says how to allow it'
   ])
   const { item } = await spheres.shareEntry(created.key, Buffer.from(entry?.id as Uint8Array).toString('hex'))
   t.is((item.body as { mood?: string }).mood, mood)
+
+  // Leaving forgets the key and clears the sphere's blocks from this device.
+  const brief = await spheres.create('Brief')
+  const { sphere } = await spheres.get(brief.key)
+  await spheres.post(brief.key, 'a short-lived thought')
+  const writer = sphere.writerKey
+  t.ok(sphere.base.local.length > 0)
+  await spheres.leave(brief.key)
+  t.is(await codeOf(spheres.get(brief.key)), 'NOT_FOUND', 'the sphere is gone from the registry')
+  const core = spheres.store.get({ key: writer })
+  await core.ready()
+  t.absent(await core.has(0), 'its blocks are cleared')
+  await core.close()
+  t.ok(
+    listShares(home.readModel.db).length >= 1 &&
+      (await home.journal.get(home.journal.length - 1)).header.type === 'sphere.left',
+    'the journal records sphere.left'
+  )
 })
 
 test('two homes over a loopback swarm: invite, join, share, see; private entries are refused and never cross', async (t) => {

@@ -170,7 +170,7 @@ export function registerSphereCommands(program: Program): void {
 
   sphere
     .command('leave')
-    .description('leave a sphere; this device forgets its key (its ciphertext stays, unreadable without it)')
+    .description('leave a sphere; this device forgets its key and clears its data')
     .argument('<sphere>')
     .action((ref: string) => runOnHome(sphereLeave, { sphere: ref }))
 

@@ -154,7 +154,7 @@ export const sphereLeave = defineCommand<{ sphere: string }, { left: string }>({
     return { left: record.key }
   },
   render(o) {
-    return `Left ${o.left.slice(0, 12)}; this device no longer holds its key (its ciphertext stays in HOME/spheres, unreadable without it). What you shared stays with its members.`
+    return `Left ${o.left.slice(0, 12)}; its key is forgotten and its data cleared from this device. What you shared stays with its members.`
   }
 })
 

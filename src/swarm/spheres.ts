@@ -561,10 +561,31 @@ export class Spheres {
     this.members.delete(record.key)
     await member?.close().catch(() => {})
     if (this.network) await this.network.leave(sphere.discoveryKey).catch(() => {})
+    // The cores this device holds for the sphere: every member's writer (its own too) and the view.
+    const cores = new Set<string>([toHex(sphere.writerKey), ...members.flatMap((m) => m.writers)])
+    const viewKey = sphere.base.view.core.key
+    if (viewKey) cores.add(toHex(viewKey))
     this.open.delete(record.key)
     await sphere.close()
     await this.registry.remove(record.key)
     await this.home.append([{ type: 'sphere.left', body: { sphere: record.key } }])
+    await this.dropCores([...cores])
+  }
+
+  /** Clears the blocks of cores this device no longer needs (ciphertext; the key is already forgotten). */
+  private async dropCores(keys: readonly string[]): Promise<void> {
+    for (const key of keys) {
+      const core = this.store.get({ key: fromHex(key) })
+      try {
+        await core.ready()
+        if (core.length > 0) await core.clear(0, core.length)
+        await core.compact()
+      } catch {
+        // Best effort: a core that cannot be opened holds nothing to clear.
+      } finally {
+        await core.close().catch(() => {})
+      }
+    }
   }
 
   // -------------------------------------------------------------------------

@@ -294,7 +294,7 @@ export class SphereDetail extends LitElement {
       </section>
       <section class="card" aria-labelledby="leave-title">
         <h3 id="leave-title">Leave</h3>
-        <p class="sub">Leaving makes this device forget the sphere's key; what you shared stays with its members.</p>
+        <p class="sub">Leaving deletes this sphere's key and clears its data from this device. What you shared stays with its members.</p>
         <button class="leave" @click=${() => this.leaveDialog.showModal()}>Leave ${s.name}…</button>
       </section>
       <dialog id="leave-dialog" aria-labelledby="leave-dialog-title">
