@@ -20,8 +20,11 @@ export interface NetworkOptions {
   readonly pairingPoll?: number
 }
 
-/** Whether a connection (by the remote device's swarm key, hex) may replicate the spheres. */
-export type ReplicationGate = (peer: string) => boolean | Promise<boolean>
+/**
+ * Which connections (by the remote device's swarm key, hex) may replicate the spheres:
+ * read once per recheck, then asked for every connection.
+ */
+export type ReplicationGate = () => Promise<(peer: string) => boolean>
 
 export interface SwarmIdentity {
   /** The device's swarm key pair: stable, so a restart replaces its own announcements instead of adding stale ones. */
@@ -56,7 +59,7 @@ export class SwarmNode {
     private readonly store: Corestore,
     options: NetworkOptions & SwarmIdentity & { gate?: ReplicationGate } = {}
   ) {
-    this.gate = options.gate ?? (() => true)
+    this.gate = options.gate ?? (async () => () => true)
     const dhtOptions: HyperDHT.Options = {}
     if (options.bootstrap) dhtOptions.bootstrap = options.bootstrap.map((b) => ({ host: b.host, port: b.port }))
     if (options.host) dhtOptions.host = options.host
@@ -93,8 +96,10 @@ export class SwarmNode {
    * from this device. Connections the gate refuses stay open for pairing only.
    */
   async recheck(): Promise<void> {
+    if (this.connections.size === 0) return
+    const allows = await this.gate()
     for (const [peer, entry] of this.connections) {
-      const allowed = await this.gate(peer)
+      const allowed = allows(peer)
       if (allowed && !entry.replicating) {
         entry.replicating = true
         this.store.replicate(entry.conn)

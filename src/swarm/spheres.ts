@@ -97,7 +97,6 @@ export class Spheres {
   private network: SwarmNode | null = null
   private readonly members = new Map<string, BlindPairing.Member>()
   private readonly seedings = new Map<string, Seeding>()
-  private recheckTimer: NodeJS.Timeout | null = null
   private readonly watched = new Set<string>()
   /** Joins in progress: until the sphere arrives, this device cannot know its members. */
   private joining = 0
@@ -245,11 +244,8 @@ export class Spheres {
     this.network = new SwarmNode(this.store, {
       ...this.options,
       keyPair: this.swarmKeyPair,
-      gate: (peer) => this.mayReplicate(peer)
+      gate: () => this.replicationGate()
     })
-    const network = this.network
-    this.recheckTimer = setInterval(() => void network.recheck().catch(() => {}), 1000)
-    this.recheckTimer.unref()
     for (const record of this.registry.list()) await this.announce(record, await this.sphere(record))
     for (const record of this.registry.list()) await this.seedMaybe(record)
     return this.network
@@ -298,6 +294,7 @@ export class Spheres {
     const updated = { ...record, seeders }
     await this.registry.put(updated)
     await this.seedMaybe(updated)
+    await this.network?.recheck()
     const memberKey = this.network ? formatSeederKey(this.network.swarm.dht.defaultKeyPair.publicKey) : null
     return { sphere: record.key, seeders, memberKey }
   }
@@ -316,26 +313,26 @@ export class Spheres {
   /**
    * The replication gate: a connection replicates this home's spheres only when the
    * remote device is a current member's device (or a seeder of ours), or while this
-   * device is joining (it must fetch the sphere to learn who its members are).
+   * device is joining (it must fetch the sphere to learn who its members are). Read on
+   * every new connection and whenever a sphere's view changes (membership with it).
    */
-  private async mayReplicate(peer: string): Promise<boolean> {
-    if (this.joining > 0) return true
+  private async replicationGate(): Promise<(peer: string) => boolean> {
+    if (this.joining > 0) return () => true
+    const allowed = new Set<string>()
     for (const record of this.registry.list()) {
-      if (record.seeders?.some((s) => toHex(parseSeederKey(s)) === peer)) return true
+      for (const seeder of record.seeders ?? []) allowed.add(toHex(parseSeederKey(seeder)))
       const sphere = this.open.get(record.key)
       if (!sphere) continue
       for (const member of await sphere.members()) {
-        if (member.member !== sphere.me && member.peers?.includes(peer)) return true
+        if (member.member !== sphere.me) for (const peer of member.peers ?? []) allowed.add(peer)
       }
     }
-    return false
+    return (peer) => allowed.has(peer)
   }
 
   async stopNetwork(): Promise<void> {
     const network = this.network
     this.network = null
-    if (this.recheckTimer) clearInterval(this.recheckTimer)
-    this.recheckTimer = null
     this.members.clear()
     for (const seeding of this.seedings.values()) await seeding.close().catch(() => {})
     this.seedings.clear()
