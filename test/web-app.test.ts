@@ -1,6 +1,6 @@
 import test from 'brittle'
 import type { Page } from 'playwright-core'
-import { browserMissing, createWebFixture, UNLABELLED, WEB_TOKEN } from './helpers/browser.js'
+import { browserMissing, createWebFixture, scenarios, UNLABELLED, WEB_TOKEN } from './helpers/browser.js'
 
 /** Non-blank pixels of the first canvas inside `selector` (a chart or graph that was really drawn). */
 async function paintedPixels(page: Page, view: string, element: string): Promise<number> {
@@ -39,19 +39,7 @@ test('the web app in Chromium', async (t) => {
     return
   }
   const web = await createWebFixture(t)
-  /** A scenario: a failure (a timeout waiting for something) fails it with the reason, and the run goes on. */
-  const step = (name: string, scenario: (t: test.Test) => Promise<void>) =>
-    t.test(name, async (t) => {
-      try {
-        await scenario(t)
-      } catch (err) {
-        const page = web.context.pages().at(-1)
-        const shot = page
-          ? await web.screenshot(page, `failed-${name.split(':')[0]!.replace(/\W+/g, '-')}`).catch(() => '')
-          : ''
-        t.fail(`${name}: ${(err as Error).message.split('\n').slice(0, 6).join(' | ')} ${shot}`)
-      }
-    })
+  const step = scenarios(t, web)
 
   await step('write a reflection and see it, with its mirrorback, in the timeline', async (t) => {
     const page = await web.open()

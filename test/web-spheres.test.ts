@@ -1,7 +1,7 @@
 import test from 'brittle'
 import type { Page } from 'playwright-core'
 import { example } from '../scripts/match-example.js'
-import { browserMissing, createWebFixture, UNLABELLED, WEB_TOKEN } from './helpers/browser.js'
+import { browserMissing, createWebFixture, scenarios, UNLABELLED, WEB_TOKEN } from './helpers/browser.js'
 
 const ADA = 'a'.repeat(64)
 const BEA = 'b'.repeat(64)
@@ -66,18 +66,7 @@ test('spheres in Chromium: create, post and reply, invite; share an entry after 
     return
   }
   const web = await createWebFixture(t)
-  const step = (name: string, scenario: (t: test.Test) => Promise<void>) =>
-    t.test(name, async (t) => {
-      try {
-        await scenario(t)
-      } catch (err) {
-        const page = web.context.pages().at(-1)
-        const shot = page
-          ? await web.screenshot(page, `failed-spheres-${name.split(':')[0]!.replace(/\W+/g, '-')}`).catch(() => '')
-          : ''
-        t.fail(`${name}: ${(err as Error).message.split('\n').slice(0, 6).join(' | ')} ${shot}`)
-      }
-    })
+  const step = scenarios(t, web, 'spheres-')
   const post = (path: string, body: unknown) =>
     fetch(`${web.base}/api${path}`, {
       method: 'POST',

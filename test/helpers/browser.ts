@@ -125,3 +125,22 @@ export const UNLABELLED = `(() => {
   walk(document)
   return out
 })()`
+
+/**
+ * A scenario of a browser test: a failure (a timeout waiting for something) fails it with
+ * the reason and a screenshot named `failed-PREFIX…`, and the run goes on.
+ */
+export function scenarios(t: test.Test, web: WebFixture, prefix = '') {
+  return (name: string, scenario: (t: test.Test) => Promise<void>) =>
+    t.test(name, async (t) => {
+      try {
+        await scenario(t)
+      } catch (err) {
+        const page = web.context.pages().at(-1)
+        const shot = page
+          ? await web.screenshot(page, `failed-${prefix}${name.split(':')[0]!.replace(/\W+/g, '-')}`).catch(() => '')
+          : ''
+        t.fail(`${name}: ${(err as Error).message.split('\n').slice(0, 6).join(' | ')} ${shot}`)
+      }
+    })
+}
