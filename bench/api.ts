@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { CHROMIUM, launchChromium } from '../scripts/chromium.js'
 import { buildApp } from '../src/api/app.js'
 import { createDemoHome } from '../src/fixtures/load-persona.js'
 import { buildScaledHome } from '../src/fixtures/scale.js'
@@ -20,7 +21,6 @@ import type { Result } from './core.js'
 import { round } from './stats.js'
 
 const TOKEN = 'benchmark-token-0123456789abcdefghijklmnopqrstu'
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 export interface ApiBenchOptions {
   /** Seconds of load per route (default 10), after a 2 s warm-up. */
@@ -72,24 +72,8 @@ async function paints(base: string, runs: number, log: (s: string) => void) {
     log(`first meaningful paint: not measured, no Chromium at ${CHROMIUM} (apt-get install -y chromium)`)
     return null
   }
-  const { chromium } = await import('playwright-core')
   const profile = await mkdtemp(join(tmpdir(), 'cosmic-bench-chromium-'))
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync'
-    ],
-    viewport: { width: 1280, height: 900 },
-    // waitForFunction evaluates its predicate with eval, which the app's CSP forbids.
-    bypassCSP: true
-  })
+  const context = await launchChromium(profile)
   const meaningful: number[] = []
   const contentful: number[] = []
   try {

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type test from 'brittle'
 import type { FastifyInstance } from 'fastify'
-import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
+import { CHROMIUM, launchChromium } from '../../scripts/chromium.js'
 import { buildApp, WEB_ROOT } from '../../src/api/app.js'
 import { createDemoHome } from '../../src/fixtures/load-persona.js'
 import type { Home } from '../../src/store/home.js'
 import { REPO } from './home.js'
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const ARTIFACTS = join(REPO, 'test-artifacts')
 export const WEB_TOKEN = 'web-test-token-0123456789abcdefghijklmnopqrstuv'
 
@@ -45,22 +45,7 @@ export async function createWebFixture(t: test.Test): Promise<WebFixture> {
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as { port: number }
   const base = `http://127.0.0.1:${port}`
-  const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync'
-    ],
-    viewport: { width: 1280, height: 900 },
-    // The app's Content-Security-Policy forbids eval, which page.waitForFunction needs for its predicates.
-    bypassCSP: true
-  })
+  const context = await launchChromium(join(dir, 'profile'))
   t.teardown(
     async () => {
       await context.close()
