@@ -143,7 +143,7 @@ try {
   console.log(`decodeBlock ${stored.length}: ${round(decodeMs)} ms, ${rate(stored.length, decodeMs)}`)
   start = now()
   home.readModel.reset()
-  await home.readModel.catchUp(home.journal)
+  await home.readModel.catchUp(home.ledger, undefined, undefined, { merge: true })
   const catchUpMs = ms(start)
   console.log(
     `reset + catchUp (read, decode, project) ${stored.length}: ${round(catchUpMs)} ms, ${rate(stored.length, catchUpMs)}`

@@ -53,7 +53,9 @@ const CURRENT: { readonly [T in EventType]: EventBody<T> } = {
   'reflection.amended': { ref: ENTRY_ID, text: 'An entry that others refer to, amended.' },
   'reflection.retracted': {
     ref: ENTRY_ID,
-    redacted: [{ seq: 0, header: toHex(entry.headerBytes), sig: toHex(entry.sig), leaf: 'ef'.repeat(32), size: 259 }]
+    redacted: [
+      { device: 0, seq: 0, header: toHex(entry.headerBytes), sig: toHex(entry.sig), leaf: 'ef'.repeat(32), size: 259 }
+    ]
   },
   'tension.noted': {
     id: 'money-scarcity-vs-control',
@@ -117,6 +119,8 @@ const CURRENT: { readonly [T in EventType]: EventBody<T> } = {
   },
   'sphere.joined': { sphere: 'ab'.repeat(32), name: 'Night writers', role: 'member' },
   'sphere.left': { sphere: 'ab'.repeat(32), removed: true },
+  'device.paired': { device: 0x5eed_0001, name: 'laptop' },
+  'device.removed': { device: 0x5eed_0001 },
   'match.feedback': {
     sphere: 'ab'.repeat(32),
     member: 'cd'.repeat(32),
@@ -167,6 +171,14 @@ const LEGACY: readonly { readonly type: EventType; readonly schema: number; read
     }
   },
   { type: 'config.changed', schema: 1, body: { mode: 'hybrid', engine: 'local_llm', sync: true } },
+  {
+    type: 'reflection.retracted',
+    schema: 1,
+    body: {
+      ref: ENTRY_ID,
+      redacted: [{ seq: 0, header: toHex(entry.headerBytes), sig: toHex(entry.sig), leaf: 'ef'.repeat(32), size: 259 }]
+    }
+  },
   { type: 'share.published', schema: 1, body: { sphere: 'family', source: ENTRY_ID, summary: 'a walk by the river' } },
   {
     type: 'evolution.noted',

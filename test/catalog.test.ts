@@ -22,7 +22,7 @@ const EXAMPLES: { readonly [T in EventType]: EventBody<T> } = {
   'reflection.amended': { ref: REF, text: 'Quiet morning, amended.' },
   'reflection.retracted': {
     ref: REF,
-    redacted: [{ seq: 3, header: '0102ff', sig: 'cd'.repeat(64), leaf: 'ef'.repeat(32), size: 200 }]
+    redacted: [{ device: 7, seq: 3, header: '0102ff', sig: 'cd'.repeat(64), leaf: 'ef'.repeat(32), size: 200 }]
   },
   'tension.noted': {
     id: 'work-rest',
@@ -67,6 +67,8 @@ const EXAMPLES: { readonly [T in EventType]: EventBody<T> } = {
   },
   'sphere.joined': { sphere: '01'.repeat(32), name: 'S', role: 'creator' },
   'sphere.left': { sphere: '01'.repeat(32) },
+  'device.paired': { device: 42, name: 'phone' },
+  'device.removed': { device: 42 },
   'match.feedback': {
     sphere: '01'.repeat(32),
     member: '02'.repeat(32),
@@ -195,7 +197,10 @@ test('invalid bodies are rejected with INVALID_BODY naming the field', (t) => {
     [
       'odd hex',
       'reflection.retracted',
-      { ref: REF, redacted: [{ seq: 0, header: 'abc', sig: 'cd'.repeat(64), leaf: 'ef'.repeat(32), size: 9 }] },
+      {
+        ref: REF,
+        redacted: [{ device: 0, seq: 0, header: 'abc', sig: 'cd'.repeat(64), leaf: 'ef'.repeat(32), size: 9 }]
+      },
       '/redacted/0/header'
     ]
   ]

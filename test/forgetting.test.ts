@@ -89,7 +89,14 @@ test('a crash between the tombstone and the clear is finished on the next open',
       body: {
         ref: toHex(entry!.id),
         redacted: [
-          { seq, header: toHex(entry!.headerBytes), sig: toHex(entry!.sig), leaf: toHex(leaf.hash), size: leaf.size }
+          {
+            device: 0,
+            seq,
+            header: toHex(entry!.headerBytes),
+            sig: toHex(entry!.sig),
+            leaf: toHex(leaf.hash),
+            size: leaf.size
+          }
         ]
       }
     }

@@ -778,7 +778,7 @@ test('property: incremental application and a rebuild from seq 0 give identical 
         for (const op of ops) await perform(ctx, op, (ms) => (now += ms))
         const incremental = dumpReadModel(home.readModel)
 
-        const { model } = await readModelAsOf(home.journal, undefined)
+        const { model } = await readModelAsOf(home.ledger, undefined)
         const fresh = dumpReadModel(model)
         model.close()
         await rebuild(home)

@@ -131,9 +131,9 @@ test('--until answers as of a time from a throwaway copy; the live read model is
 
 test('throwaway read models: one pass for two states, closed after use', async (t) => {
   const { home } = await history(t)
-  const { model, events } = await readModelAsOf(home.journal, START + 5 * DAY)
+  const { model, events } = await readModelAsOf(home.ledger, START + 5 * DAY)
   t.ok(events > 0 && events < home.journal.length)
-  const more = await model.catchUp(home.journal, undefined, undefined)
+  const more = await model.catchUp(home.ledger, undefined, undefined)
   t.is(events + more, home.journal.length, 'catching up further continues where it stopped')
   t.alike(dumpReadModel(model), dumpReadModel(home.readModel), 'and ends equal to the live one')
   model.close()

@@ -1,14 +1,14 @@
-import { type AuditReport, auditJournal } from '../store/audit.js'
+import { type AuditReport, auditHome, type LogAudit } from '../store/audit.js'
 import { defineCommand } from './command.js'
 import { plural } from './format.js'
 
-export const audit = defineCommand<Record<string, never>, AuditReport>({
+export const audit = defineCommand<Record<string, never>, AuditReport & { logs: LogAudit[] }>({
   name: 'audit',
   summary: 'verify every event: signature, id, chain, and the Hypercore tree',
   async run({ home, progress }) {
-    progress.start('auditing', home.journal.length)
+    progress.start('auditing', home.ledger.total)
     try {
-      return await auditJournal(home.journal, { onProgress: (done) => progress.update(done) })
+      return await auditHome(home, { onProgress: (done) => progress.update(done) })
     } finally {
       progress.stop()
     }
@@ -20,6 +20,13 @@ export const audit = defineCommand<Record<string, never>, AuditReport>({
         `${r.redacted ? `, ${r.redacted} redacted verified from their tombstones` : ''}`,
       `Hypercore tree: ${r.tree.ok ? `ok ${r.tree.treeHash ?? '(empty)'}` : `FAILED: ${r.tree.reason}`}`
     ]
+    if (r.logs.length > 1) {
+      for (const l of r.logs) {
+        lines.push(
+          `  device ${l.device}: ${l.verified} of ${plural(l.length, 'event')} verified, tree ${l.tree.ok ? 'ok' : `FAILED: ${l.tree.reason}`}`
+        )
+      }
+    }
     if (r.firstFailure) {
       const f = r.firstFailure
       lines.push(`First failure: ${f.seq === null ? 'the core' : `seq ${f.seq}`}: ${f.code}: ${f.reason}`)

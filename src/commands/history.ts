@@ -79,7 +79,7 @@ async function atTime<T>(
   read: Parameters<typeof readAt<T>>[2]
 ): Promise<T> {
   if (until === undefined) return readAt(ctx.home, undefined, read)
-  return withProgress(ctx.progress, `rebuilding as of ${formatTime(until)}`, ctx.home.journal.length, (onProgress) =>
+  return withProgress(ctx.progress, `rebuilding as of ${formatTime(until)}`, ctx.home.ledger.length, (onProgress) =>
     readAt(ctx.home, until, read, onProgress)
   )
 }
@@ -468,7 +468,7 @@ export const evolutionCommand = defineCommand<{ from: TimeInput; to?: TimeInput;
     const from = parseTime(input.from, '--from', 'start')
     const to = optionalTime(input.to, '--to', 'end')
     if (to !== undefined && from > to) throw CosmicError.INVALID_INPUT('--from is after --to')
-    const states = await withProgress(ctx.progress, 'rebuilding two states', ctx.home.journal.length, (onProgress) =>
+    const states = await withProgress(ctx.progress, 'rebuilding two states', ctx.home.ledger.length, (onProgress) =>
       twoStates(ctx.home, from, to, (db, events) => snapshot(db, null, events), onProgress)
     )
     const evolution = diffSnapshots({ ...states[0], at: from }, { ...states[1], at: to ?? null })
@@ -478,7 +478,7 @@ export const evolutionCommand = defineCommand<{ from: TimeInput; to?: TimeInput;
       // The mirror engine of the person's choice writes the narrative (a remote one only with consent).
       const outcome = await noteEvolution(ctx.home, {
         from,
-        to: to ?? ctx.home.journal.lastTime,
+        to: to ?? ctx.home.ledger.lastTime,
         changes: evolution.summary
       })
       noted = outcome.event
@@ -521,7 +521,7 @@ export const replayCommand = defineCommand<{ until?: TimeInput }, ReplayOutput>(
   async run(ctx, input) {
     const until = optionalTime(input.until, '--until', 'end')
     if (until === undefined) {
-      const report = await withProgress(ctx.progress, 'replaying', ctx.home.journal.length, (onProgress) =>
+      const report = await withProgress(ctx.progress, 'replaying', ctx.home.ledger.length, (onProgress) =>
         rebuild(ctx.home, onProgress)
       )
       return { mode: 'rebuild', ...report }
@@ -573,7 +573,7 @@ export const exportCommand = defineCommand<ExportInput, ExportReport>({
     }
     if (format !== 'jsonl') throw CosmicError.INVALID_INPUT('--format must be jsonl or markdown')
     if (input.single) throw CosmicError.INVALID_INPUT('--single goes with --format markdown')
-    return withProgress(ctx.progress, 'exporting', ctx.home.journal.length, (onProgress) =>
+    return withProgress(ctx.progress, 'exporting', ctx.home.ledger.length, (onProgress) =>
       exportBundle(ctx.home, input.file, { force: input.force ?? false, onProgress })
     )
   },

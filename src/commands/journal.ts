@@ -96,11 +96,16 @@ export const retract = defineCommand<{ id: string }, RetractOutput>({
     decideRetract(state, id)
     const seqs = entrySeqs(home.readModel.db, state!.id).map((r) => r.seq)
     const redacted = []
-    for (const seq of seqs) {
-      const event = await home.journal.getBlock(seq)
-      const leaf = await home.journal.leaf(seq)
+    const forgotten: number[] = []
+    for (const pos of seqs) {
+      // The event may be in another device's log: the tombstone names the log and its seq there.
+      const { journal, device, seq } = home.ledger.locate(pos)
+      const event = await journal.getBlock(seq)
+      const leaf = await journal.leaf(seq)
       if (!event || !leaf) continue
+      forgotten.push(pos)
       redacted.push({
+        device,
         seq,
         header: toHex(event.headerBytes),
         sig: toHex(event.sig),
@@ -110,7 +115,7 @@ export const retract = defineCommand<{ id: string }, RetractOutput>({
     }
     const [tombstone] = await home.append([{ type: 'reflection.retracted', body: { ref: state!.id, redacted } }])
     await home.finishRedactions()
-    return { tombstone: eventToJson(tombstone!), ref: state!.id, forgotten: redacted.map((r) => r.seq) }
+    return { tombstone: eventToJson(tombstone!), ref: state!.id, forgotten }
   },
   render: (o) =>
     `Retracted entry ${shortId(o.ref)}: ${plural(o.forgotten.length, 'event')} forgotten (seq ${o.forgotten.join(', ')}); tombstone at seq ${o.tombstone.seq}`
@@ -130,7 +135,8 @@ export const log = defineCommand<LogInput, EventJson[]>({
     if (!Number.isSafeInteger(from) || from < 0) throw CosmicError.INVALID_INPUT('--from must be a seq (0 or more)')
     if (!Number.isSafeInteger(limit) || limit < 1) throw CosmicError.INVALID_INPUT('--limit must be 1 or more')
     const out: EventJson[] = []
-    for await (const event of home.journal.events(from, Math.min(home.journal.length, from + limit))) {
+    // In the merged order of every device's log (one device: its log, position = seq).
+    for await (const { event } of home.ledger.events(from, Math.min(home.ledger.length, from + limit))) {
       out.push(eventToJson(event))
     }
     return out
@@ -172,8 +178,8 @@ export const status = defineCommand<Record<string, never>, StatusOutput>({
       home: home.path,
       author: home.author,
       name: name?.value ?? null,
-      events: home.journal.length,
-      lastEvent: home.journal.length ? home.journal.lastTime : null,
+      events: home.ledger.length,
+      lastEvent: home.ledger.length ? home.ledger.lastTime : null,
       entries: count('SELECT count(*) AS n FROM entries'),
       openTensions: count("SELECT count(*) AS n FROM tensions WHERE status = 'open'"),
       facets: count('SELECT count(*) AS n FROM profile'),

@@ -212,22 +212,25 @@ export async function buildMirrorContext(home: Home, entryId: string, options: C
   }
 }
 
-/** Ids by seq, per open home: a seq's id never changes (retraction keeps the signed header), so they can be kept. */
-const idCache = new WeakMap<Home, Map<number, string>>()
+/**
+ * Ids by seq (position), per open home: a position's id never changes (retraction keeps the
+ * signed header) until events from another device rebuild the merged order (a new epoch).
+ */
+const idCache = new WeakMap<Home, Map<number, string> & { epoch?: number }>()
 const ID_CACHE_SIZE = 4096
 
 /** Event ids by seq, read from the journal's signed headers. */
 export async function idsBySeq(home: Home): Promise<(seq: number) => Promise<string>> {
   let cache = idCache.get(home)
-  if (!cache) {
-    cache = new Map()
+  if (!cache || cache.epoch !== home.ledger.epoch) {
+    cache = Object.assign(new Map<number, string>(), { epoch: home.ledger.epoch })
     idCache.set(home, cache)
   }
   const known = cache
   return async (seq) => {
     const id = known.get(seq)
     if (id) return id
-    const event = await home.journal.getBlock(seq)
+    const event = await home.ledger.getBlock(seq)
     if (!event) throw CosmicError.INTERNAL(`no event at seq ${seq}`)
     const hex = toHex(event.id)
     if (known.size >= ID_CACHE_SIZE) known.delete(known.keys().next().value as number)

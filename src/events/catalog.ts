@@ -5,6 +5,7 @@ import { CosmicError } from '../errors.js'
 import { type BodyCodec, bodyCodec } from './body-codec.js'
 import { configEvents } from './config.js'
 import { equalBytes } from './crypto.js'
+import { deviceEvents } from './device.js'
 import { egressEvents } from './egress.js'
 import { identityEvents } from './identity.js'
 import { matchEvents } from './match.js'
@@ -27,6 +28,7 @@ export const catalog = {
   ...configEvents,
   ...egressEvents,
   ...matchEvents,
+  ...deviceEvents,
   ...sphereEvents
 } as const
 

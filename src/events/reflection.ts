@@ -2,18 +2,26 @@ import { Type } from '@sinclair/typebox'
 import { CosmicError } from '../errors.js'
 import { Dimension, defineEvent, EventId, HexBytes, ShortText, Tags, Text } from './schemas.js'
 
-/** A signed header kept by a tombstone: the event's header bytes and its signature, without the words. */
+const redactedFields = {
+  seq: Type.Integer({ minimum: 0 }),
+  header: HexBytes,
+  sig: Type.String({ pattern: '^[0-9a-f]{128}$', codec: 'hex' }),
+  /** The cleared block's Merkle leaf (hash and size of the stored bytes): audit still recomputes the signed tree. */
+  leaf: EventId,
+  size: Type.Integer({ minimum: 1 })
+}
+
+/**
+ * A signed header kept by a tombstone: the event's header bytes and its signature,
+ * without the words; `device` is the device whose log holds it (0: the device that
+ * created the identity) and `seq` its seq in that log.
+ */
 export const RedactedHeader = Type.Object(
-  {
-    seq: Type.Integer({ minimum: 0 }),
-    header: HexBytes,
-    sig: Type.String({ pattern: '^[0-9a-f]{128}$', codec: 'hex' }),
-    /** The cleared block's Merkle leaf (hash and size of the stored bytes): audit still recomputes the signed tree. */
-    leaf: EventId,
-    size: Type.Integer({ minimum: 1 })
-  },
+  { device: Type.Integer({ minimum: 0, maximum: 0xffff_ffff }), ...redactedFields },
   { additionalProperties: false }
 )
+/** Schema 1, from before devices: every event was in device 0's log. */
+const RedactedHeaderV1 = Type.Object(redactedFields, { additionalProperties: false })
 
 export const reflectionEvents = {
   'reflection.recorded': defineEvent(
@@ -37,11 +45,24 @@ export const reflectionEvents = {
   ),
   'reflection.retracted': defineEvent(
     'a tombstone: the entry, its amendments and mirrorbacks are forgotten; their signed headers stay so the log still verifies',
-    1,
+    2,
     Type.Object(
       { ref: EventId, redacted: Type.Array(RedactedHeader, { minItems: 1, maxItems: 10_000 }) },
       { additionalProperties: false }
-    )
+    ),
+    [
+      {
+        schema: 1,
+        body: Type.Object(
+          { ref: EventId, redacted: Type.Array(RedactedHeaderV1, { minItems: 1, maxItems: 10_000 }) },
+          { additionalProperties: false }
+        ),
+        upcast: (old) => ({
+          ...old,
+          redacted: (old.redacted as Record<string, unknown>[]).map((r) => ({ device: 0, ...r }))
+        })
+      }
+    ]
   )
 } as const
 

@@ -1,3 +1,4 @@
+import { devicesProjection } from './devices.js'
 import { egressProjection } from './egress.js'
 import { feedbackProjection } from './feedback.js'
 import { graphProjection } from './graph.js'
@@ -19,7 +20,8 @@ export const PROJECTIONS: readonly Projection[] = [
   patternsProjection,
   egressProjection,
   sharesProjection,
-  feedbackProjection
+  feedbackProjection,
+  devicesProjection
 ]
 
 export type { ProjectedEvent, Projection } from './projection.js'

@@ -9,12 +9,22 @@ import type { Privacy } from '../events/envelope.js'
 export type ProjectedEvent =
   | ({
       readonly seq: number
+      /** The device whose log holds it, and its seq there (`seq` is its position in the merged order). */
+      readonly device: number
+      readonly logSeq: number
       readonly id: string
       readonly time: number
       readonly privacy: Privacy
       readonly redacted: false
     } & TypedBody)
-  | { readonly seq: number; readonly redacted: true; readonly type?: EventType; readonly time?: number }
+  | {
+      readonly seq: number
+      readonly device: number
+      readonly logSeq: number
+      readonly redacted: true
+      readonly type?: EventType
+      readonly time?: number
+    }
 
 /** The fold step of a projection: one event in, its rows changed. */
 export type Step = (event: ProjectedEvent) => void

@@ -28,6 +28,8 @@ export interface AuditReport {
 
 export interface AuditOptions {
   onProgress?: (done: number, total: number) => void
+  /** Audit the first `length` events (another device's log: as far as it is merged here). */
+  length?: number
   /** Stop collecting after this many failures (the first one is always reported). */
   maxFailures?: number
 }
@@ -45,7 +47,7 @@ export async function auditJournal(journal: Journal, options: AuditOptions = {})
   let verified = 0
   let redacted = 0
   let prev: SignedEvent | null = null
-  const total = journal.length
+  const total = Math.min(options.length ?? journal.length, journal.length)
 
   const fail = (seq: number | null, err: unknown) => {
     if (failures.length >= maxFailures) return
@@ -105,7 +107,7 @@ export async function auditJournal(journal: Journal, options: AuditOptions = {})
   }
   options.onProgress?.(total, total)
 
-  const tree = await auditTree(journal.core, merkleComplete ? merkle.treeHash() : null)
+  const tree = await auditTree(journal.core, merkleComplete ? merkle.treeHash() : null, total)
   if (!tree.ok) failures.push({ seq: null, code: 'BROKEN_CHAIN', reason: `hypercore: ${tree.reason}` })
   failures.sort((a, b) => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER))
   return {
@@ -128,13 +130,13 @@ export async function auditJournal(journal: Journal, options: AuditOptions = {})
  * verifies the signature over the roots. No stored tree node is trusted:
  * hypercore 11.37's clear() can drop a neighbour's leaf node (docs/security.md).
  */
-async function auditTree(core: Hypercore, recomputed: Uint8Array | null): Promise<AuditReport['tree']> {
-  if (core.length === 0) return { ok: true, treeHash: null }
+async function auditTree(core: Hypercore, recomputed: Uint8Array | null, length: number): Promise<AuditReport['tree']> {
+  if (length === 0) return { ok: true, treeHash: null }
   if (!recomputed) return { ok: false, treeHash: null, reason: 'a block is missing, so the tree cannot be recomputed' }
   const treeHash = toHex(recomputed)
   let stored: Uint8Array
   try {
-    stored = await core.treeHash()
+    stored = await core.treeHash(length)
   } catch (err) {
     return { ok: false, treeHash, reason: `the stored tree roots are unreadable: ${(err as Error).message}` }
   }
@@ -153,13 +155,13 @@ async function auditTree(core: Hypercore, recomputed: Uint8Array | null): Promis
     await clone.ready()
     const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000).unref())
     const done = (async () => {
-      while (clone.length < core.length) await new Promise((r) => clone.once('append', r))
+      while (clone.length < length) await new Promise((r) => clone.once('append', r))
       return 'ok' as const
     })()
     if ((await Promise.race([done, timeout])) === 'timeout') {
       return { ok: false, treeHash, reason: 'the signed head could not be verified by a fresh replica' }
     }
-    const signed = await clone.treeHash(core.length).catch(() => null)
+    const signed = await clone.treeHash(length).catch(() => null)
     if (!signed || !equalBytes(signed, recomputed)) {
       return { ok: false, treeHash, reason: 'the signed tree does not match the blocks' }
     }
@@ -169,5 +171,71 @@ async function auditTree(core: Hypercore, recomputed: Uint8Array | null): Promis
     b.destroy()
     await clone.close().catch(() => {})
     await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** One device's log in an audit of every log the home holds. */
+export interface LogAudit {
+  device: number
+  length: number
+  verified: number
+  redacted: number
+  tree: AuditReport['tree']
+}
+
+/**
+ * Audits every device's log this home holds (its own in full, the others as far as they
+ * are merged): one report, failures named by device and seq. With one device it is the
+ * audit of its log.
+ */
+export async function auditHome(
+  home: { journal: Journal; ledger: { journals: Journal[]; runs: { nextOf(device: number): number } } },
+  options: AuditOptions = {}
+): Promise<AuditReport & { logs: LogAudit[] }> {
+  const logs: LogAudit[] = []
+  const failures: AuditFailure[] = []
+  const journals = home.ledger.journals
+  const lengths = journals.map((j) => (j.writable ? j.length : Math.min(j.length, home.ledger.runs.nextOf(j.device))))
+  const total = lengths.reduce((a, b) => a + b, 0)
+  let done = 0
+  let own: AuditReport | null = null
+  for (let i = 0; i < journals.length; i++) {
+    const journal = journals[i] as Journal
+    const base = done
+    const report = await auditJournal(journal, {
+      ...options,
+      length: lengths[i] as number,
+      onProgress: (n) => options.onProgress?.(base + n, total)
+    })
+    done += lengths[i] as number
+    if (journal === home.journal) own = report
+    logs.push({
+      device: journal.device,
+      length: report.length,
+      verified: report.verified,
+      redacted: report.redacted,
+      tree: report.tree
+    })
+    for (const f of report.failures) {
+      failures.push(
+        journals.length === 1 || f.seq === null
+          ? { ...f, reason: journals.length === 1 ? f.reason : `device ${journal.device}: ${f.reason}` }
+          : { ...f, reason: `device ${journal.device}'s log: ${f.reason}` }
+      )
+    }
+  }
+  const mine = own as AuditReport
+  const sum = (k: 'verified' | 'redacted' | 'length') => logs.reduce((a, l) => a + l[k], 0)
+  const treeOk = logs.every((l) => l.tree.ok)
+  return {
+    ok: failures.length === 0,
+    author: mine.author,
+    length: sum('length'),
+    verified: sum('verified'),
+    redacted: sum('redacted'),
+    tree: treeOk ? mine.tree : (logs.find((l) => !l.tree.ok) as LogAudit).tree,
+    failures,
+    firstFailure: failures[0] ?? null,
+    logs
   }
 }

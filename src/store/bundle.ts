@@ -370,8 +370,7 @@ export async function importBundle(
     )
   }
   await home.journal.appendSigned(bundle.events)
-  await home.readModel.catchUp(home.journal, options.onProgress)
-  await home.finishRedactions()
+  await home.sync(options.onProgress)
   const treeHash = home.journal.length > 0 ? toHex(await home.journal.core.treeHash()) : null
   return {
     file: path,

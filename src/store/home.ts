@@ -4,11 +4,12 @@ import { basename, dirname, join, resolve } from 'node:path'
 import Corestore from 'corestore'
 import { CosmicError } from '../errors.js'
 import { randomBytes, toHex } from '../events/crypto.js'
-import type { Draft, SignedEvent } from '../events/envelope.js'
+import { type Draft, decodeHeader, type SignedEvent } from '../events/envelope.js'
 import { PROJECTIONS } from '../projections/index.js'
-import { type AppendOptions, Journal } from './journal.js'
+import { type AppendOptions, Journal, type RedactionLookup } from './journal.js'
+import { Ledger } from './ledger.js'
 import { type CatchUpProgress, projected, ReadModel } from './read-model.js'
-import { type KdfStrength, readVault, unlockVault, type VaultKeys, writeVault } from './vault.js'
+import { deviceJournalKeyPair, type KdfStrength, readVault, unlockVault, type VaultKeys, writeVault } from './vault.js'
 
 export const CORESTORE_DIR = 'corestore'
 export const READ_MODEL_FILE = 'read-model.db'
@@ -28,6 +29,16 @@ export interface InitOptions {
   createdAt?: number
   /** Tests only (see OpenOptions). */
   encryptAtRest?: boolean
+  /** A paired device: its number (with the identity's seed); it writes its own log and appends no identity.created. */
+  device?: number
+}
+
+/** What merging other devices' events did (`Home.sync`). */
+export interface SyncReport {
+  /** Events applied to the read model. */
+  applied: number
+  /** Whether the merged order had to be rebuilt (an earlier event arrived from a device that wrote offline). */
+  rebuilt: boolean
 }
 
 export interface OpenOptions {
@@ -41,24 +52,44 @@ export interface OpenOptions {
 }
 
 /**
- * An open home: the unlocked vault keys, the journal core and the read model.
- * One process holds it at a time (RocksDB and SQLite lock it).
+ * An open home: the unlocked vault keys, this device's journal log (and the logs of the
+ * person's other devices, replicated here), the merged order of them all (the ledger)
+ * and the read model. One process holds it at a time (RocksDB and SQLite lock it).
  */
 export class Home {
   readonly path: string
   readonly keys: VaultKeys
   readonly store: Corestore
+  /** This device's own log: every append goes here. */
   readonly journal: Journal
+  /** Every device's log in the merged order: what positions (`seq` in the read model) refer to. */
+  readonly ledger: Ledger
   readonly readModel: ReadModel
   private closed = false
+  private readonly encrypt: boolean
+  private serial: Promise<unknown> = Promise.resolve()
   private readonly listeners = new Set<(events: readonly SignedEvent[]) => void>()
 
-  private constructor(path: string, keys: VaultKeys, store: Corestore, journal: Journal, readModel: ReadModel) {
+  private constructor(
+    path: string,
+    keys: VaultKeys,
+    store: Corestore,
+    journal: Journal,
+    readModel: ReadModel,
+    encrypt: boolean
+  ) {
     this.path = path
     this.keys = keys
     this.store = store
     this.journal = journal
     this.readModel = readModel
+    this.ledger = new Ledger(journal, readModel.runs)
+    this.encrypt = encrypt
+  }
+
+  /** This device's number (0: the device that created the identity). */
+  get device(): number {
+    return this.keys.device
   }
 
   get author(): string {
@@ -74,12 +105,12 @@ export class Home {
     await mkdir(staging, { mode: 0o700 })
     try {
       const seed = options.seed ?? randomBytes(32)
-      const vault = await writeVault(staging, options.passphrase, seed, options.kdf)
+      const vault = await writeVault(staging, options.passphrase, seed, options.kdf, Date.now(), options.device ?? 0)
       const home = await Home.openUnlocked(staging, await unlockVault(staging, options.passphrase), {
         encryptAtRest: options.encryptAtRest ?? true
       })
       try {
-        if (!options.seed) {
+        if (!options.seed && !options.device) {
           const times = options.createdAt === undefined ? undefined : [options.createdAt]
           await home.append(
             [{ type: 'identity.created', body: { name: options.name ?? 'me' } }],
@@ -106,48 +137,39 @@ export class Home {
   }
 
   private static async openUnlocked(path: string, keys: VaultKeys, options: OpenOptions): Promise<Home> {
+    const encrypt = options.encryptAtRest ?? true
+    let readModel: ReadModel
+    try {
+      readModel = ReadModel.open(join(path, READ_MODEL_FILE), encrypt ? keys.readModel : null, PROJECTIONS)
+    } catch (err) {
+      throw err
+    }
     const store = new Corestore(join(path, CORESTORE_DIR))
     let journal: Journal
     try {
       await store.ready()
-      const encrypt = options.encryptAtRest ?? true
       const core = store.get({
         keyPair: keys.journalCore,
         encryption: encrypt ? { key: keys.journalEncryption } : null
       })
-      journal = await Journal.open(core, keys.identity)
+      journal = await Journal.open(core, keys.identity, {
+        device: keys.device,
+        redactions: redactionLookup(readModel, keys.device)
+      })
     } catch (err) {
+      readModel.close()
       await store.close().catch(() => {})
       throw storageError(err, path)
     }
-    let readModel: ReadModel
+    const home = new Home(path, keys, store, journal, readModel, encrypt)
     try {
-      const key = (options.encryptAtRest ?? true) ? keys.readModel : null
-      readModel = ReadModel.open(join(path, READ_MODEL_FILE), key, PROJECTIONS)
-    } catch (err) {
-      await journal.close().catch(() => {})
-      await store.close().catch(() => {})
-      throw err
-    }
-    const home = new Home(path, keys, store, journal, readModel)
-    const lookup = readModel.db.prepare<
-      [number],
-      { header: Uint8Array; sig: Uint8Array; leaf: Uint8Array; size: number }
-    >('SELECT header, sig, leaf, size FROM redactions WHERE seq = ?')
-    journal.setRedactionLookup({
-      redacted(seq) {
-        const row = lookup.get(seq)
-        if (!row) return undefined
-        return {
-          headerBytes: new Uint8Array(row.header),
-          sig: new Uint8Array(row.sig),
-          leaf: new Uint8Array(row.leaf),
-          size: row.size
-        }
-      }
-    })
-    try {
-      await readModel.catchUp(journal, options.onCatchUp)
+      // A read model from before devices: device 0's log alone, position = seq.
+      await readModel.adoptSingleLog(async (count) => {
+        const last = await journal.get(count - 1)
+        return last.header.time
+      })
+      await home.openKnownLogs()
+      await home.catchUpAll(options.onCatchUp)
       await home.finishRedactions()
     } catch (err) {
       await home.close()
@@ -156,14 +178,126 @@ export class Home {
     return home
   }
 
-  /** Appends events to the journal and applies them to the read model. */
-  async append(drafts: readonly Draft[], options?: AppendOptions): Promise<SignedEvent[]> {
-    const events = await this.journal.appendBatch(drafts, options)
-    // If the read model is behind (a crash after an earlier append), catch up first.
-    if (this.readModel.position < (events[0]?.header.seq ?? 0)) await this.readModel.catchUp(this.journal)
-    else this.readModel.apply(events.map(projected))
-    for (const listener of this.listeners) listener(events)
-    return events
+  /**
+   * Opens the logs of the person's other devices that the journal names (device 0's log
+   * on a paired device, and every `device.paired`): replicas, read only.
+   */
+  async openKnownLogs(): Promise<number[]> {
+    const known = new Set<number>()
+    if (this.device !== 0) known.add(0)
+    const rows = this.readModel.db.prepare<[], { device: number }>('SELECT device FROM devices').all()
+    for (const { device } of rows) known.add(device)
+    const opened: number[] = []
+    for (const device of known) {
+      if (device === this.device || this.ledger.hasLog(device)) continue
+      const core = this.store.get({
+        key: deviceJournalKeyPair(this.keys.seed, device).publicKey,
+        encryption: this.encrypt ? { key: this.keys.journalEncryption } : null
+      })
+      this.ledger.addLog(
+        await Journal.openReplica(core, this.keys.identity, device, redactionLookup(this.readModel, device))
+      )
+      opened.push(device)
+    }
+    return opened
+  }
+
+  /** Catches the read model up with every log, opening the logs of devices it learns of on the way. */
+  private async catchUpAll(onProgress?: CatchUpProgress): Promise<number> {
+    let applied = 0
+    do {
+      this.ledger.hints = this.redactionHints()
+      applied += await this.readModel.catchUp(this.ledger, onProgress, undefined, { merge: true })
+    } while ((await this.openKnownLogs()).length > 0)
+    return applied
+  }
+
+  /** Times of forgotten events (from their tombstones), so the merged order places them the same way every time. */
+  private redactionHints(): Map<string, number> {
+    const hints = new Map<string, number>()
+    const rows = this.readModel.db
+      .prepare<[], { device: number; seq: number; header: Uint8Array }>('SELECT device, seq, header FROM redactions')
+      .all()
+    for (const r of rows) hints.set(`${r.device}:${r.seq}`, decodeHeader(new Uint8Array(r.header)).time)
+    return hints
+  }
+
+  /** Runs `work` after everything queued before it: appends and merges never interleave. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.serial.then(work)
+    this.serial = run.catch(() => {})
+    return run
+  }
+
+  /**
+   * Merges what other devices wrote (their logs, as replicated so far) into the read
+   * model. Events that sort after everything merged are applied; an earlier one (written
+   * offline on another device) rebuilds the read model in the new order.
+   */
+  sync(onProgress?: CatchUpProgress): Promise<SyncReport> {
+    return this.exclusive(async () => {
+      await this.openKnownLogs()
+      let rebuilt = false
+      if (await this.ledger.needsRebuild()) {
+        this.ledger.hints = this.redactionHints()
+        this.readModel.reset()
+        this.ledger.epoch++
+        rebuilt = true
+      }
+      const before = this.ledger.length
+      await this.catchUpAll(onProgress)
+      if (rebuilt) this.readModel.purge()
+      await this.finishRedactions()
+      const applied = rebuilt ? this.ledger.length : this.ledger.length - before
+      if (applied > 0) for (const listener of this.listeners) listener([])
+      return { applied, rebuilt }
+    })
+  }
+
+  /** Drops every projection and the merged order, and rebuilds them from the logs (`cosmic replay`). */
+  rebuildReadModel(onProgress?: CatchUpProgress): Promise<number> {
+    return this.exclusive(async () => {
+      this.ledger.hints = this.redactionHints()
+      this.readModel.reset()
+      this.ledger.epoch++
+      const applied = await this.catchUpAll(onProgress)
+      this.readModel.purge()
+      return applied
+    })
+  }
+
+  /** Appends events to this device's log and applies them to the read model. */
+  append(drafts: readonly Draft[], options?: AppendOptions): Promise<SignedEvent[]> {
+    return this.exclusive(async () => {
+      this.journal.floor = this.ledger.lastTime
+      const events = await this.journal.appendBatch(drafts, options)
+      const first = events[0]
+      const inOrder =
+        first !== undefined &&
+        this.readModel.position === this.ledger.length &&
+        this.ledger.runs.nextOf(this.device) === first.header.seq &&
+        !(await this.hasUnmergedFromOthers())
+      if (inOrder) {
+        const at = this.ledger.length
+        this.readModel.apply(events.map((e, i) => projected(e, at + i, this.device)))
+      } else {
+        // Behind (a crash after an earlier append) or others' events not merged yet: merge everything in order.
+        if (await this.ledger.needsRebuild()) {
+          this.ledger.hints = this.redactionHints()
+          this.readModel.reset()
+          this.ledger.epoch++
+        }
+        await this.catchUpAll()
+      }
+      for (const listener of this.listeners) listener(events)
+      return events
+    })
+  }
+
+  private async hasUnmergedFromOthers(): Promise<boolean> {
+    if (this.ledger.journals.length === 1) return false
+    for (const device of (await this.ledger.frontiers()).keys()) if (device !== this.device) return true
+    return false
   }
 
   /** Calls `listener` after every append lands in the log and the read model (live views: SSE). Returns an unsubscribe. */
@@ -177,19 +311,51 @@ export class Home {
    * the tombstone is appended, and on open if a crash came in between.
    */
   async finishRedactions(): Promise<number> {
-    const rows = this.readModel.db.prepare<[], { seq: number }>('SELECT seq FROM redactions ORDER BY seq').all()
-    const pending: number[] = []
-    for (const { seq } of rows) if (await this.journal.core.has(seq)) pending.push(seq)
-    if (pending.length > 0) await this.journal.clear(pending)
-    return pending.length
+    const rows = this.readModel.db
+      .prepare<[], { device: number; seq: number }>('SELECT device, seq FROM redactions ORDER BY device, seq')
+      .all()
+    const pending = new Map<number, number[]>()
+    for (const { device, seq } of rows) {
+      if (!this.ledger.hasLog(device)) continue
+      const log = this.ledger.log(device)
+      if (seq < log.length && (await log.core.has(seq))) pending.set(device, [...(pending.get(device) ?? []), seq])
+    }
+    let cleared = 0
+    for (const [device, seqs] of pending) {
+      await this.ledger.log(device).clear(seqs)
+      cleared += seqs.length
+    }
+    return cleared
   }
 
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    await this.serial.catch(() => {})
     this.readModel.close()
-    await this.journal.close()
+    for (const log of this.ledger.journals) await log.close()
     await this.store.close()
+  }
+}
+
+/** Where a device's log finds the signed headers its cleared blocks' tombstones kept. */
+function redactionLookup(readModel: ReadModel, device: number): RedactionLookup {
+  const lookup = readModel.db.prepare<
+    [number, number],
+    { header: Uint8Array; sig: Uint8Array; leaf: Uint8Array; size: number }
+  >('SELECT header, sig, leaf, size FROM redactions WHERE device = ? AND seq = ?')
+  return {
+    redacted(seq) {
+      if (!readModel.db.open) return undefined
+      const row = lookup.get(device, seq)
+      if (!row) return undefined
+      return {
+        headerBytes: new Uint8Array(row.header),
+        sig: new Uint8Array(row.sig),
+        leaf: new Uint8Array(row.leaf),
+        size: row.size
+      }
+    }
   }
 }
 

@@ -70,29 +70,72 @@ export class Journal {
   clock: () => number = Date.now
   /** Tests only: false skips compaction after clear, to show that without it the words stay on disk. */
   compactOnClear = true
+  /**
+   * The newest time this device has seen in any of the person's logs (a hybrid logical
+   * clock): a new event's time is after it, so an event always sorts after everything
+   * its device knew when writing it (a tombstone after what it retracts), whatever the
+   * clocks of the other devices say.
+   */
+  floor = 0
+  /** The device whose log this is (0: the device that created the identity). */
+  readonly device: number
+  /** False for another device's log, replicated here: never appended to, read as far as it is downloaded. */
+  readonly writable: boolean
 
-  private constructor(core: Hypercore, author: SigningKeyPair) {
+  private constructor(core: Hypercore, author: SigningKeyPair, device: number, writable: boolean) {
     this.core = core
     this.author = author
+    this.device = device
+    this.writable = writable
   }
 
-  static async open(core: Hypercore, author: SigningKeyPair): Promise<Journal> {
+  /**
+   * Opens this device's own log. `redactions` tells the head of the log when its newest
+   * block was cleared (another device retracted it: the tombstone is in that device's log).
+   */
+  static async open(
+    core: Hypercore,
+    author: SigningKeyPair,
+    options: { device?: number; redactions?: RedactionLookup } = {}
+  ): Promise<Journal> {
     await core.ready()
-    const journal = new Journal(core, author)
+    const journal = new Journal(core, author, options.device ?? 0, true)
+    if (options.redactions) journal.redactions = options.redactions
     if (core.length > 0) {
-      // The newest block is never cleared: a retraction always appends its tombstone after what it clears.
       const seq = core.length - 1
       const head = await journal.getBlock(seq).catch((err: unknown) => {
         throw CosmicError.HOME_DAMAGED(`the newest journal block (seq ${seq}) does not read: ${(err as Error).message}`)
       })
-      if (!head) throw CosmicError.HOME_DAMAGED(`the newest journal block (seq ${seq}) is missing`)
-      journal.last = { seq: head.header.seq, time: head.header.time, id: head.id }
+      const header = head ? head.header : journal.redactedHeader(seq)
+      if (!header) throw CosmicError.HOME_DAMAGED(`the newest journal block (seq ${seq}) is missing`)
+      const id = head ? head.id : (journal.redactedId(seq) as Uint8Array)
+      journal.last = { seq: header.seq, time: header.time, id }
     }
+    return journal
+  }
+
+  /** Opens another device's log, replicated from it (read only, sparse: blocks arrive as they are downloaded). */
+  static async openReplica(
+    core: Hypercore,
+    author: SigningKeyPair,
+    device: number,
+    redactions?: RedactionLookup
+  ): Promise<Journal> {
+    await core.ready()
+    const journal = new Journal(core, author, device, false)
+    if (redactions) journal.redactions = redactions
     return journal
   }
 
   get length(): number {
     return this.core.length
+  }
+
+  /** Whether the block at seq is readable here: stored, or cleared with a tombstone that kept its header. */
+  async available(seq: number): Promise<boolean> {
+    if (seq >= this.core.length) return false
+    if (await this.core.has(seq)) return true
+    return this.redactions?.redacted(seq) !== undefined
   }
 
   get lastTime(): number {
@@ -118,6 +161,7 @@ export class Journal {
 
   private async appendNow(drafts: readonly Draft[], options: AppendOptions): Promise<SignedEvent[]> {
     if (drafts.length === 0) return []
+    if (!this.writable) throw CosmicError.INTERNAL(`the log of device ${this.device} is another device's`)
     for (const draft of drafts) {
       if (isSphereEventType(draft.type)) {
         throw CosmicError.INVALID_INPUT(`${draft.type} belongs in a sphere's log, not in the journal`)
@@ -142,7 +186,7 @@ export class Journal {
         }
         time = explicit
       } else {
-        time = Math.max(now, previousTime + 1)
+        time = Math.max(now, previousTime + 1, this.floor + 1)
       }
       const salt = options.salts?.[i]
       const event = sealEvent(
@@ -219,6 +263,12 @@ export class Journal {
   redactedHeader(seq: number): EventHeader | undefined {
     const redacted = this.redactions?.redacted(seq)
     return redacted ? decodeHeader(redacted.headerBytes) : undefined
+  }
+
+  /** The id of a cleared block's event, from the header its tombstone kept. */
+  redactedId(seq: number): Uint8Array | undefined {
+    const redacted = this.redactions?.redacted(seq)
+    return redacted ? redactedEvent(redacted.headerBytes, redacted.sig).id : undefined
   }
 
   /** The Merkle leaf of the stored (encrypted) block at seq, or null when it was cleared. */
@@ -306,7 +356,7 @@ export class Journal {
   async clear(seqs: readonly number[]): Promise<void> {
     const run = this.queue.then(async () => {
       for (const seq of seqs) {
-        if (seq === this.core.length - 1) throw CosmicError.INTERNAL('the newest block cannot be cleared')
+        if (!(await this.core.has(seq))) continue
         // A redacted block (from an import) holds no words; clearing it would only lose the Merkle leaf
         // that audit needs, since the tombstone kept the leaf of the original block, not of this one.
         if ((await this.getBlock(seq))?.redacted) continue

@@ -4,6 +4,7 @@ import { toHex } from '../events/crypto.js'
 import { decodeBlock, type SignedEvent } from '../events/envelope.js'
 import type { BatchFold, ProjectedEvent, Projection } from '../projections/projection.js'
 import type { Journal } from './journal.js'
+import { type Candidate, type Ledger, Runs } from './ledger.js'
 
 export type CatchUpProgress = (done: number, total: number) => void
 
@@ -44,6 +45,8 @@ export class ReadModel {
   private readonly folds: BatchFold[]
   private readonly setCheckpoint
   private positions: number[]
+  /** The merged order of the devices' logs, as far as this model applied it. */
+  readonly runs: Runs
   private bulk = false
   /** Tests only: false skips FTS5 optimize, to show that without it deleted terms stay in the index. */
   optimizeOnPurge = true
@@ -70,6 +73,7 @@ export class ReadModel {
       })()
       return 0
     })
+    this.runs = Runs.load(db)
     this.folds = projections.map((p) => asFold(p.bind(db)))
     // A process that stopped during a long catch-up left its bulk settings behind.
     this.setBulk(false)
@@ -116,6 +120,21 @@ export class ReadModel {
     }
   }
 
+  /**
+   * A read model from before devices kept no merged order: it applied device 0's log
+   * alone, position = seq. Records that as one run (no log is read again).
+   */
+  adoptSingleLog(lastTime: (count: number) => Promise<number>): Promise<void> | undefined {
+    const count = Math.max(...this.positions)
+    if (this.runs.length > 0 || count <= 0) return undefined
+    return lastTime(count).then((time) => {
+      this.db.transaction(() => {
+        for (let seq = 0; seq < count; seq++) this.runs.push(0, seq, seq === count - 1 ? time : undefined)
+        this.runs.persist(this.db)
+      })()
+    })
+  }
+
   /** The lowest next-seq over all projections: everything before it is applied everywhere. */
   get position(): number {
     return Math.min(...this.positions)
@@ -130,6 +149,7 @@ export class ReadModel {
     if (events.length === 0) return
     let purge = false
     const before = [...this.positions]
+    const mark = this.runs.mark()
     const bulk = events.length >= BULK_EVENTS
     if (bulk !== this.bulk) {
       this.db.pragma(`wal_autocheckpoint = ${bulk ? WAL_CHECKPOINT_PAGES.bulk : WAL_CHECKPOINT_PAGES.small}`)
@@ -139,7 +159,9 @@ export class ReadModel {
       this.db.transaction(() => {
         const folds = this.folds
         const positions = this.positions
+        const runs = this.runs
         for (const event of events) {
+          if (event.seq === runs.length) runs.push(event.device, event.logSeq, event.time)
           for (let i = 0; i < folds.length; i++) {
             const position = positions[i] as number
             if (event.seq < position) continue // already applied: redelivery is harmless
@@ -158,9 +180,11 @@ export class ReadModel {
           const p = this.projections[i] as Projection
           this.setCheckpoint.run(p.name, p.version, positions[i])
         }
+        this.runs.persist(this.db)
       })()
     } catch (err) {
       this.positions = before
+      this.runs.rollback(mark)
       for (const fold of this.folds) fold.discard()
       throw err
     }
@@ -173,51 +197,69 @@ export class ReadModel {
     this.db.pragma('wal_checkpoint(TRUNCATE)')
   }
 
-  /** Applies everything the log has that the read model does not (after a crash, an import, a version bump). */
-  async catchUp(journal: Journal, onProgress?: CatchUpProgress, until?: number): Promise<number> {
+  /**
+   * Applies everything the logs hold that the read model does not (after a crash, an
+   * import, a version bump, events from another device): first the merged order it
+   * already knows from the lowest projection's position, then, for the home's own read
+   * model (`merge`), the logs' unmerged events in merged order. `until` (ms) stops at the
+   * first event after it (time travel).
+   */
+  async catchUp(
+    ledger: Ledger,
+    onProgress?: CatchUpProgress,
+    until?: number,
+    options: { merge?: boolean } = {}
+  ): Promise<number> {
     const start = this.position
-    const end = journal.length
-    const bulk = end - start > CATCH_UP_BATCH
+    const known = ledger.length
+    const merge = options.merge === true && ledger.runs === this.runs
+    const fresh = merge ? ledger.total - known : 0
+    const total = known - start + fresh
+    const bulk = total > CATCH_UP_BATCH
     if (bulk) this.setBulk(true)
     try {
-      return await this.catchUpFrom(journal, start, end, onProgress, until)
-    } finally {
-      if (bulk && this.db.open) this.setBulk(false)
-    }
-  }
-
-  private async catchUpFrom(
-    journal: Journal,
-    start: number,
-    end: number,
-    onProgress: CatchUpProgress | undefined,
-    until: number | undefined
-  ): Promise<number> {
-    const BATCH = CATCH_UP_BATCH
-    let batch: ProjectedEvent[] = []
-    let applied = 0
-    for await (const { seq, block } of journal.blocks(start, end)) {
-      let event: ProjectedEvent
-      try {
-        event = block ? projected(decodeBlock(block)) : redactedPosition(seq, journal)
-      } catch (err) {
-        throw CosmicError.HOME_DAMAGED(
-          `the journal block at seq ${seq} cannot be read (${(err as Error).message}); run \`cosmic audit\``
-        )
-      }
-      if (until !== undefined && event.time !== undefined && event.time > until) break
-      batch.push(event)
-      if (batch.length >= BATCH) {
+      let applied = 0
+      let stopped = false
+      let batch: ProjectedEvent[] = []
+      const flush = () => {
         this.apply(batch)
         applied += batch.length
         batch = []
-        onProgress?.(seq + 1 - start, end - start)
+        onProgress?.(applied, total)
       }
+      for await (const b of ledger.blocks(start, known)) {
+        let event: ProjectedEvent
+        try {
+          event = b.block
+            ? projected(decodeBlock(b.block), b.pos, b.device)
+            : redactedPosition(b.pos, b.device, b.seq, ledger.log(b.device))
+        } catch (err) {
+          throw CosmicError.HOME_DAMAGED(
+            `the journal block at seq ${b.seq} of device ${b.device}'s log cannot be read (${(err as Error).message}); run \`cosmic audit\``
+          )
+        }
+        if (until !== undefined && event.time !== undefined && event.time > until) {
+          stopped = true
+          break
+        }
+        batch.push(event)
+        if (batch.length >= CATCH_UP_BATCH) flush()
+      }
+      if (merge && !stopped) {
+        let pos = known
+        for await (const c of ledger.unmerged()) {
+          const event = fromCandidate(c, pos++, ledger.log(c.device))
+          if (until !== undefined && event.time !== undefined && event.time > until) break
+          batch.push(event)
+          if (batch.length >= CATCH_UP_BATCH) flush()
+        }
+      }
+      flush()
+      onProgress?.(total, total)
+      return applied
+    } finally {
+      if (bulk && this.db.open) this.setBulk(false)
     }
-    this.apply(batch)
-    applied += batch.length
-    onProgress?.(end - start, end - start)
-    return applied
   }
 
   /** Drops every projection's tables and checkpoints: the next catch-up rebuilds from seq 0. */
@@ -235,6 +277,7 @@ export class ReadModel {
           this.db.exec(p.schema)
           this.setCheckpoint.run(p.name, p.version, 0)
         }
+        this.runs.clear(this.db)
       })()
     } finally {
       this.db.pragma('secure_delete = ON')
@@ -252,10 +295,16 @@ function asFold(bound: ReturnType<Projection['bind']>): BatchFold {
   return { step: bound, flush() {}, discard() {} }
 }
 
-export function projected(event: SignedEvent): ProjectedEvent {
-  if (event.redacted) return { seq: event.header.seq, redacted: true, type: event.header.type, time: event.header.time }
+/** What projections see of an event at position `pos` of the merged order (default: its seq, one device). */
+export function projected(event: SignedEvent, pos = event.header.seq, device = 0): ProjectedEvent {
+  const logSeq = event.header.seq
+  if (event.redacted) {
+    return { seq: pos, device, logSeq, redacted: true, type: event.header.type, time: event.header.time }
+  }
   return {
-    seq: event.header.seq,
+    seq: pos,
+    device,
+    logSeq,
     id: toHex(event.id),
     time: event.header.time,
     privacy: event.header.privacy,
@@ -265,7 +314,13 @@ export function projected(event: SignedEvent): ProjectedEvent {
   } as ProjectedEvent
 }
 
-function redactedPosition(seq: number, journal: Journal): ProjectedEvent {
+function redactedPosition(pos: number, device: number, seq: number, journal: Journal): ProjectedEvent {
   const known = journal.redactedHeader(seq)
-  return known ? { seq, redacted: true, type: known.type, time: known.time } : { seq, redacted: true }
+  return known
+    ? { seq: pos, device, logSeq: seq, redacted: true, type: known.type, time: known.time }
+    : { seq: pos, device, logSeq: seq, redacted: true }
+}
+
+function fromCandidate(c: Candidate, pos: number, journal: Journal): ProjectedEvent {
+  return c.event ? projected(c.event, pos, c.device) : redactedPosition(pos, c.device, c.seq, journal)
 }

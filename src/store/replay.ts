@@ -2,7 +2,7 @@ import { toHex } from '../events/crypto.js'
 import { PROJECTIONS } from '../projections/index.js'
 import type { Database } from '../projections/projection.js'
 import type { Home } from './home.js'
-import type { Journal } from './journal.js'
+import type { Ledger } from './ledger.js'
 import { type CatchUpProgress, ReadModel } from './read-model.js'
 
 export interface RebuildReport {
@@ -20,10 +20,8 @@ export interface RebuildReport {
  */
 export async function rebuild(home: Home, onProgress?: CatchUpProgress): Promise<RebuildReport> {
   const started = performance.now()
-  home.readModel.reset()
-  const applied = await home.readModel.catchUp(home.journal, onProgress)
-  home.readModel.purge()
-  return { events: home.journal.length, applied, ms: Math.round(performance.now() - started) }
+  const applied = await home.rebuildReadModel(onProgress)
+  return { events: home.ledger.length, applied, ms: Math.round(performance.now() - started) }
 }
 
 /**
@@ -35,13 +33,13 @@ export async function rebuild(home: Home, onProgress?: CatchUpProgress): Promise
  * Close it when done (or use `asOf`).
  */
 export async function readModelAsOf(
-  journal: Journal,
+  ledger: Ledger,
   until: number | undefined,
   onProgress?: CatchUpProgress
 ): Promise<{ model: ReadModel; events: number }> {
   const model = ReadModel.open(':memory:', null, PROJECTIONS)
   try {
-    const events = await model.catchUp(journal, onProgress, until)
+    const events = await model.catchUp(ledger, onProgress, until)
     return { model, events }
   } catch (err) {
     model.close()
@@ -56,7 +54,7 @@ export async function asOf<T>(
   read: (db: Database, events: number) => T | Promise<T>,
   onProgress?: CatchUpProgress
 ): Promise<T> {
-  const { model, events } = await readModelAsOf(home.journal, until, onProgress)
+  const { model, events } = await readModelAsOf(home.ledger, until, onProgress)
   try {
     return await read(model.db, events)
   } finally {
@@ -90,10 +88,10 @@ export async function twoStates<T>(
   read: (db: Database, events: number) => T,
   onProgress?: CatchUpProgress
 ): Promise<[T, T]> {
-  const { model, events } = await readModelAsOf(home.journal, from, onProgress)
+  const { model, events } = await readModelAsOf(home.ledger, from, onProgress)
   try {
     const before = read(model.db, events)
-    const more = await model.catchUp(home.journal, onProgress, to)
+    const more = await model.catchUp(home.ledger, onProgress, to)
     return [before, read(model.db, events + more)]
   } finally {
     model.close()
@@ -106,7 +104,7 @@ export async function twoStates<T>(
  */
 export function dumpReadModel(model: ReadModel): Record<string, string[]> {
   const out: Record<string, string[]> = {}
-  const tables = ['checkpoints', ...model.projections.flatMap((p) => p.tables)]
+  const tables = ['checkpoints', 'ledger', ...model.projections.flatMap((p) => p.tables)]
   for (const table of tables) {
     // An FTS5 table's rowid is not a column: select it so the dump sees which entry a row indexes.
     const columns = table.endsWith('_fts') ? 'rowid AS _rowid, *' : '*'

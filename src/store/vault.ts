@@ -33,6 +33,8 @@ export interface VaultFile {
   version: number
   publicKey: string
   created: number
+  /** Which of the person's devices this home is: 0 created the identity, others paired (docs/devices.md). Absent: 0. */
+  device?: number
   kdf: { alg: 'argon2id13'; opslimit: number; memlimit: number; salt: string }
   nonce: string
   ciphertext: string
@@ -41,9 +43,11 @@ export interface VaultFile {
 /** Keys of an unlocked vault. They live in memory only while the home is open. */
 export interface VaultKeys {
   readonly seed: Uint8Array
+  /** This device's number: 0 for the device that created the identity, a random 32-bit number for a paired one. */
+  readonly device: number
   /** Signs every event: the author key. */
   readonly identity: SigningKeyPair
-  /** Signs the journal Hypercore's Merkle tree (per-home; see docs/security.md). */
+  /** Signs this device's journal Hypercore's Merkle tree (one per device; see docs/security.md). */
   readonly journalCore: SigningKeyPair
   /** Hypercore block encryption of the journal at rest. */
   readonly journalEncryption: Uint8Array
@@ -51,14 +55,25 @@ export interface VaultKeys {
   readonly readModel: Uint8Array
 }
 
-export function deriveVaultKeys(seed: Uint8Array): VaultKeys {
+export function deriveVaultKeys(seed: Uint8Array, device = 0): VaultKeys {
   return {
     seed,
+    device,
     identity: keyPairFromSeed(deriveKey(seed, 'identity')),
-    journalCore: keyPairFromSeed(deriveKey(seed, 'journal-core')),
+    journalCore: deviceJournalKeyPair(seed, device),
     journalEncryption: deriveKey(seed, 'journal-encryption'),
     readModel: deriveKey(seed, 'read-model')
   }
+}
+
+/** A device's journal key pair: device 0 keeps the derivation homes had before devices existed. */
+export function deviceJournalKeyPair(seed: Uint8Array, device: number): SigningKeyPair {
+  return keyPairFromSeed(deriveKey(seed, device === 0 ? 'journal-core' : `journal-core/${device}`))
+}
+
+/** A device's purpose-specific key: device 0 keeps the plain purpose (homes from before devices keep their keys). */
+export function deviceKey(seed: Uint8Array, purpose: string, device: number): Uint8Array {
+  return deriveKey(seed, device === 0 ? purpose : `${purpose}/${device}`)
 }
 
 async function stretch(passphrase: string, salt: Uint8Array, opslimit: number, memlimit: number): Promise<Uint8Array> {
@@ -82,7 +97,8 @@ export async function writeVault(
   passphrase: string,
   seed: Uint8Array,
   strength: KdfStrength = 'interactive',
-  created = Date.now()
+  created = Date.now(),
+  device = 0
 ): Promise<VaultFile> {
   checkPassphrase(passphrase)
   const limits = KDF_LIMITS[strength]
@@ -97,6 +113,7 @@ export async function writeVault(
     version: VAULT_VERSION,
     publicKey: toHex(deriveVaultKeys(seed).identity.publicKey),
     created,
+    ...(device === 0 ? {} : { device }),
     kdf: { alg: 'argon2id13', ...limits, salt: toHex(salt) },
     nonce: toHex(nonce),
     ciphertext: toHex(ciphertext)
@@ -133,7 +150,8 @@ export async function readVault(dir: string): Promise<VaultFile> {
     vault.kdf?.alg === 'argon2id13' &&
     hex(vault.kdf.salt, sodium.crypto_pwhash_SALTBYTES) &&
     Number.isInteger(vault.kdf.opslimit) &&
-    Number.isInteger(vault.kdf.memlimit)
+    Number.isInteger(vault.kdf.memlimit) &&
+    (vault.device === undefined || (Number.isInteger(vault.device) && vault.device >= 1 && vault.device <= 0xffff_ffff))
   if (!ok) throw CosmicError.HOME_DAMAGED(`${join(dir, VAULT_FILE)} is not a CosmicSyncCore vault or is damaged`)
   if (vault.version !== VAULT_VERSION) {
     throw CosmicError.UNSUPPORTED_VERSION(`vault version ${vault.version} (this build reads ${VAULT_VERSION})`)
@@ -148,7 +166,7 @@ export async function unlockVault(dir: string, passphrase: string): Promise<Vaul
   const opened = sodium.crypto_secretbox_open_easy(seed, fromHex(vault.ciphertext), fromHex(vault.nonce), key)
   sodium.sodium_memzero(key)
   if (!opened) throw CosmicError.WRONG_PASSPHRASE('the passphrase does not open this home’s vault')
-  const keys = deriveVaultKeys(seed)
+  const keys = deriveVaultKeys(seed, vault.device ?? 0)
   if (toHex(keys.identity.publicKey) !== vault.publicKey) {
     throw CosmicError.HOME_DAMAGED('the vault opened but its identity does not match its public key')
   }

@@ -56,7 +56,7 @@ export function streamRoutes(hub: { streams: Set<ServerResponse> }): FastifyPlug
           connection: 'keep-alive',
           'x-content-type-options': 'nosniff'
         })
-        res.write(`retry: 2000\nevent: ready\ndata: ${JSON.stringify({ length: ctx.home.journal.length })}\n\n`)
+        res.write(`retry: 2000\nevent: ready\ndata: ${JSON.stringify({ length: ctx.home.ledger.length })}\n\n`)
         const unsubscribe = ctx.home.onAppend((events) => {
           res.write(`event: append\ndata: ${JSON.stringify({ events: events.map(summary) })}\n\n`)
         })
