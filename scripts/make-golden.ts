@@ -120,6 +120,7 @@ const CURRENT: { readonly [T in EventType]: EventBody<T> } = {
   'sphere.joined': { sphere: 'ab'.repeat(32), name: 'Night writers', role: 'member' },
   'sphere.left': { sphere: 'ab'.repeat(32), removed: true },
   'device.paired': { device: 0x5eed_0001, name: 'laptop' },
+  'redaction.acknowledged': { ref: ENTRY_ID },
   'device.removed': { device: 0x5eed_0001 },
   'match.feedback': {
     sphere: 'ab'.repeat(32),

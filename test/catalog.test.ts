@@ -68,6 +68,7 @@ const EXAMPLES: { readonly [T in EventType]: EventBody<T> } = {
   'sphere.joined': { sphere: '01'.repeat(32), name: 'S', role: 'creator' },
   'sphere.left': { sphere: '01'.repeat(32) },
   'device.paired': { device: 42, name: 'phone' },
+  'redaction.acknowledged': { ref: REF },
   'device.removed': { device: 42 },
   'match.feedback': {
     sphere: '01'.repeat(32),

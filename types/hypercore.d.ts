@@ -27,6 +27,11 @@ declare module 'hypercore' {
       length: number
       byteLength: number
     }
+    /** A download request for a range of blocks (`core.download`). */
+    interface Download {
+      done(): Promise<void>
+      destroy(): void
+    }
     interface Info {
       length: number
       contiguousLength: number
@@ -39,6 +44,8 @@ declare module 'hypercore' {
 
   class Hypercore extends EventEmitter {
     constructor(storage: string, key?: Uint8Array | null, opts?: Record<string, unknown>)
+    /** The core key of a single-signer core with this public key (its default manifest's hash). */
+    static key(publicKey: Uint8Array): Uint8Array
     readonly key: Uint8Array | null
     readonly discoveryKey: Uint8Array | null
     readonly keyPair: Hypercore.KeyPair | null
@@ -58,6 +65,9 @@ declare module 'hypercore' {
     clear(start: number, end?: number, opts?: { diff?: boolean }): Promise<unknown>
     compact(): Promise<void>
     treeHash(length?: number): Promise<Uint8Array>
+    /** Asks peers for the newest length; with wait, waits for an answer. Resolves whether it grew. */
+    update(opts?: { wait?: boolean }): Promise<boolean>
+    download(range?: { start?: number; end?: number }): Hypercore.Download
     info(opts?: { storage?: boolean }): Promise<Hypercore.Info>
     createReadStream(opts?: Hypercore.ReadStreamOptions): Readable & AsyncIterable<Uint8Array>
     replicate(isInitiator: boolean, opts?: unknown): Duplex

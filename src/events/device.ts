@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { defineEvent, Name } from './schemas.js'
+import { defineEvent, EventId, Name } from './schemas.js'
 
 /**
  * A device of the person: the one that created the identity is device 0; every other
@@ -14,6 +14,11 @@ export const deviceEvents = {
     'another device of the same person joined: it writes its own log of this journal, and the devices replicate their logs to each other only',
     1,
     Type.Object({ device: DeviceNumber, name: Name }, { additionalProperties: false })
+  ),
+  'redaction.acknowledged': defineEvent(
+    'this device cleared the words of its own newest event, which a tombstone from another device names: a log never has its newest block cleared (its signed head must stay provable)',
+    1,
+    Type.Object({ ref: EventId }, { additionalProperties: false })
   ),
   'device.removed': defineEvent(
     'a paired device is no longer one of this person’s: its log is no longer replicated to or from it',

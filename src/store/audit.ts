@@ -136,7 +136,8 @@ async function auditTree(core: Hypercore, recomputed: Uint8Array | null, length:
   const treeHash = toHex(recomputed)
   let stored: Uint8Array
   try {
-    stored = await core.treeHash(length)
+    // Bounded: a tree node missing here would otherwise be waited for from peers.
+    stored = await within(core.treeHash(length), 10_000, 'a tree node is missing')
   } catch (err) {
     return { ok: false, treeHash, reason: `the stored tree roots are unreadable: ${(err as Error).message}` }
   }
@@ -153,12 +154,11 @@ async function auditTree(core: Hypercore, recomputed: Uint8Array | null, length:
   b.on('error', () => {})
   try {
     await clone.ready()
-    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000).unref())
     const done = (async () => {
       while (clone.length < length) await new Promise((r) => clone.once('append', r))
       return 'ok' as const
     })()
-    if ((await Promise.race([done, timeout])) === 'timeout') {
+    if ((await within(done, 10_000, 'timeout').catch(() => 'timeout')) === 'timeout') {
       return { ok: false, treeHash, reason: 'the signed head could not be verified by a fresh replica' }
     }
     const signed = await clone.treeHash(length).catch(() => null)
@@ -172,6 +172,15 @@ async function auditTree(core: Hypercore, recomputed: Uint8Array | null, length:
     await clone.close().catch(() => {})
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+/** `work`, or a rejection after `ms` (the timer is cleared either way, so it never holds the process open). */
+function within<T>(work: Promise<T>, ms: number, reason: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(reason)), ms)
+  })
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
 }
 
 /** One device's log in an audit of every log the home holds. */

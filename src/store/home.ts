@@ -2,6 +2,7 @@ import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import Corestore from 'corestore'
+import Hypercore from 'hypercore'
 import { CosmicError } from '../errors.js'
 import { randomBytes, toHex } from '../events/crypto.js'
 import { type Draft, decodeHeader, type SignedEvent } from '../events/envelope.js'
@@ -66,6 +67,7 @@ export class Home {
   readonly ledger: Ledger
   readonly readModel: ReadModel
   private closed = false
+  private following: (() => void) | null = null
   private readonly encrypt: boolean
   private serial: Promise<unknown> = Promise.resolve()
   private readonly listeners = new Set<(events: readonly SignedEvent[]) => void>()
@@ -170,7 +172,7 @@ export class Home {
       })
       await home.openKnownLogs()
       await home.catchUpAll(options.onCatchUp)
-      await home.finishRedactions()
+      await home.clearRedacted()
     } catch (err) {
       await home.close()
       throw err
@@ -191,15 +193,78 @@ export class Home {
     for (const device of known) {
       if (device === this.device || this.ledger.hasLog(device)) continue
       const core = this.store.get({
-        key: deviceJournalKeyPair(this.keys.seed, device).publicKey,
+        key: deviceLogKey(this.keys.seed, device),
         encryption: this.encrypt ? { key: this.keys.journalEncryption } : null
       })
-      this.ledger.addLog(
-        await Journal.openReplica(core, this.keys.identity, device, redactionLookup(this.readModel, device))
-      )
+      const log = await Journal.openReplica(core, this.keys.identity, device, redactionLookup(this.readModel, device))
+      this.ledger.addLog(log)
+      if (this.following) core.on('append', this.following)
       opened.push(device)
     }
     return opened
+  }
+
+  /**
+   * Downloads what the other devices' logs hold beyond what is merged here (from the peers
+   * replicating with this home's store: `cosmic sync`), then merges it. A block no peer has
+   * (cleared everywhere) is waited for at most `timeout` ms; what is here is merged.
+   */
+  async pull(options: { timeout?: number; onProgress?: CatchUpProgress } = {}): Promise<SyncReport> {
+    await this.openKnownLogs()
+    const timeout = options.timeout ?? 5000
+    const downloads: Promise<unknown>[] = []
+    const wait = (p: Promise<unknown>) => {
+      let timer: NodeJS.Timeout | undefined
+      return Promise.race([p.catch(() => {}), new Promise((r) => (timer = setTimeout(r, timeout)))]).finally(() =>
+        clearTimeout(timer)
+      )
+    }
+    const replicas = this.ledger.journals.filter((log) => !log.writable)
+    await Promise.all(replicas.map((log) => wait(log.core.update({ wait: true }))))
+    for (const log of replicas) {
+      const from = this.ledger.runs.nextOf(log.device)
+      if (log.core.length <= from) continue
+      const range = log.core.download({ start: from, end: log.core.length })
+      downloads.push(wait(range.done()).finally(() => range.destroy()))
+    }
+    await Promise.all(downloads)
+    return this.sync(options.onProgress)
+  }
+
+  /**
+   * Pulls whenever another device's log grows (its peer replicates a new length here),
+   * coalescing bursts; `onSync` hears each merge. Returns a stop function.
+   */
+  follow(onSync?: (report: SyncReport) => void, onError?: (err: unknown) => void): () => void {
+    let running = false
+    let again = false
+    const run = async () => {
+      if (running) {
+        again = true
+        return
+      }
+      running = true
+      try {
+        do {
+          again = false
+          if (this.closed) return
+          const report = await this.pull()
+          onSync?.(report)
+        } while (again)
+      } catch (err) {
+        onError?.(err)
+      } finally {
+        running = false
+      }
+    }
+    const listener = () => void run()
+    this.following = listener
+    for (const log of this.ledger.journals) if (!log.writable) log.core.on('append', listener)
+    void run()
+    return () => {
+      this.following = null
+      for (const log of this.ledger.journals) if (!log.writable) log.core.off('append', listener)
+    }
   }
 
   /** Catches the read model up with every log, opening the logs of devices it learns of on the way. */
@@ -247,7 +312,7 @@ export class Home {
       const before = this.ledger.length
       await this.catchUpAll(onProgress)
       if (rebuilt) this.readModel.purge()
-      await this.finishRedactions()
+      await this.clearRedacted()
       const applied = rebuilt ? this.ledger.length : this.ledger.length - before
       if (applied > 0) for (const listener of this.listeners) listener([])
       return { applied, rebuilt }
@@ -268,7 +333,11 @@ export class Home {
 
   /** Appends events to this device's log and applies them to the read model. */
   append(drafts: readonly Draft[], options?: AppendOptions): Promise<SignedEvent[]> {
-    return this.exclusive(async () => {
+    return this.exclusive(() => this.appendNow(drafts, options))
+  }
+
+  private async appendNow(drafts: readonly Draft[], options?: AppendOptions): Promise<SignedEvent[]> {
+    {
       this.journal.floor = this.ledger.lastTime
       const events = await this.journal.appendBatch(drafts, options)
       const first = events[0]
@@ -291,7 +360,7 @@ export class Home {
       }
       for (const listener of this.listeners) listener(events)
       return events
-    })
+    }
   }
 
   private async hasUnmergedFromOthers(): Promise<boolean> {
@@ -308,17 +377,35 @@ export class Home {
 
   /**
    * Clears the blocks a tombstone names that are still on disk: normally right after
-   * the tombstone is appended, and on open if a crash came in between.
+   * the tombstone is appended, and on open if a crash came in between. A log's newest
+   * block is never cleared (its signed head must stay provable): when a tombstone from
+   * another device names this device's newest event, this device first appends
+   * `redaction.acknowledged`; another device's newest block waits here until its log grows.
    */
-  async finishRedactions(): Promise<number> {
+  finishRedactions(): Promise<number> {
+    return this.exclusive(() => this.clearRedacted())
+  }
+
+  private async clearRedacted(): Promise<number> {
     const rows = this.readModel.db
-      .prepare<[], { device: number; seq: number }>('SELECT device, seq FROM redactions ORDER BY device, seq')
+      .prepare<[], { device: number; seq: number; ref: string }>(
+        'SELECT device, seq, ref FROM redactions ORDER BY device, seq'
+      )
       .all()
     const pending = new Map<number, number[]>()
-    for (const { device, seq } of rows) {
+    const acknowledge = new Set<string>()
+    for (const { device, seq, ref } of rows) {
       if (!this.ledger.hasLog(device)) continue
       const log = this.ledger.log(device)
-      if (seq < log.length && (await log.core.has(seq))) pending.set(device, [...(pending.get(device) ?? []), seq])
+      if (seq >= log.length || !(await log.core.has(seq))) continue
+      if (seq === log.length - 1) {
+        if (!log.writable) continue
+        acknowledge.add(ref)
+      }
+      pending.set(device, [...(pending.get(device) ?? []), seq])
+    }
+    if (acknowledge.size > 0) {
+      await this.appendNow([...acknowledge].map((ref) => ({ type: 'redaction.acknowledged' as const, body: { ref } })))
     }
     let cleared = 0
     for (const [device, seqs] of pending) {
@@ -336,6 +423,11 @@ export class Home {
     for (const log of this.ledger.journals) await log.close()
     await this.store.close()
   }
+}
+
+/** The Hypercore key of a device's log (the hash of its manifest, which names the device's public key). */
+export function deviceLogKey(seed: Uint8Array, device: number): Uint8Array {
+  return Hypercore.key(deviceJournalKeyPair(seed, device).publicKey)
 }
 
 /** Where a device's log finds the signed headers its cleared blocks' tombstones kept. */

@@ -1,0 +1,145 @@
+import { join } from 'node:path'
+import test from 'brittle'
+import { type CommandContext, silentProgress } from '../src/commands/command.js'
+import { timelineCommand } from '../src/commands/history.js'
+import { amend, reflect, retract } from '../src/commands/journal.js'
+import { profileSet } from '../src/commands/profile.js'
+import { tensionAdd, tensionShift } from '../src/commands/tension.js'
+import { auditHome } from '../src/store/audit.js'
+import { Home } from '../src/store/home.js'
+import { dumpReadModel } from '../src/store/replay.js'
+import { createHome, filesContaining, PASSPHRASE } from './helpers/home.js'
+
+const LAPTOP = 0x5eed_0001
+const START = Date.UTC(2030, 2, 1, 8)
+
+/** Two devices of one person: A created the identity, B paired as device LAPTOP. */
+async function twoDevices(t: test.Test, options: { encryptAtRest?: boolean } = {}) {
+  const encryptAtRest = options.encryptAtRest ?? true
+  const { home: a, path: pathA } = await createHome(t, { encryptAtRest })
+  await a.append([{ type: 'device.paired', body: { device: LAPTOP, name: 'laptop' } }])
+  const pathB = join(await t.tmp(), 'laptop')
+  await Home.init(pathB, {
+    passphrase: PASSPHRASE,
+    kdf: 'interactive',
+    seed: a.keys.seed,
+    device: LAPTOP,
+    encryptAtRest
+  })
+  const b = await Home.open(pathB, PASSPHRASE, { encryptAtRest })
+  t.teardown(() => b.close(), { order: -1 })
+  let link: { close: () => void } | null = null
+  const connect = () => {
+    const sa = a.store.replicate(true)
+    const sb = b.store.replicate(false)
+    sa.pipe(sb).pipe(sa)
+    sa.on('error', () => {})
+    sb.on('error', () => {})
+    link = {
+      close() {
+        sa.destroy()
+        sb.destroy()
+      }
+    }
+  }
+  const disconnect = () => {
+    link?.close()
+    link = null
+  }
+  t.teardown(disconnect, { order: -2 })
+  const sync = async () => {
+    await b.pull({ timeout: 3000 })
+    await a.pull({ timeout: 3000 })
+    await b.pull({ timeout: 3000 })
+  }
+  return { a, b, pathA, pathB, connect, disconnect, sync }
+}
+
+const ctxOf = (home: Home): CommandContext => ({ home, progress: silentProgress })
+const texts = async (home: Home) =>
+  (await timelineCommand.run(ctxOf(home), { limit: 100, type: 'reflection' })).items
+    .map((i) => (i.kind === 'entry' ? i.entry.text : ''))
+    .sort()
+
+test('a paired device gets the journal; both write offline and converge to identical read models', async (t) => {
+  const { a, b, connect, disconnect, sync } = await twoDevices(t)
+  let clockA = START
+  let clockB = START
+  a.journal.clock = () => clockA
+  b.journal.clock = () => clockB
+
+  await reflect.run(ctxOf(a), { text: 'before the laptop came', tags: ['start'] })
+  await profileSet.run(ctxOf(a), { dimension: 'mind', facet: 'skill', key: 'rust' })
+  await tensionAdd.run(ctxOf(a), { name: 'rest', poles: ['work', 'rest'], intensity: 0.6, domain: 'work' })
+  connect()
+  await sync()
+  t.alike(await texts(b), await texts(a), 'the new device reads what the first one wrote')
+  t.ok((await texts(b)).includes('before the laptop came'))
+
+  // Offline: both write, their times interleave.
+  disconnect()
+  for (let i = 0; i < 3; i++) {
+    clockA += 60_000
+    await reflect.run(ctxOf(a), { text: `phone entry ${i}`, tags: ['phone'] })
+    clockB += 90_000
+    await reflect.run(ctxOf(b), { text: `laptop entry ${i}`, tags: ['laptop'] })
+  }
+  await tensionShift.run(ctxOf(b), { id: 'rest', intensity: 0.3 })
+  t.absent((await texts(a)).includes('laptop entry 0'), 'offline: A has not seen B')
+
+  connect()
+  await sync()
+  const all = await texts(a)
+  t.ok(all.includes('laptop entry 2') && all.includes('phone entry 2'), 'A has both devices’ entries')
+  t.alike(dumpReadModel(b.readModel), dumpReadModel(a.readModel), 'identical read models, every table')
+
+  // An edit on one device of an entry written on the other.
+  const phoneEntry = (await timelineCommand.run(ctxOf(b), { limit: 100, search: 'phone' })).items[0]
+  if (phoneEntry?.kind !== 'entry') return t.fail('no entry written on the phone')
+  clockB += 60_000
+  await amend.run(ctxOf(b), { id: phoneEntry.entry.id, text: 'phone entry, amended on the laptop' })
+  await sync()
+  t.ok((await texts(a)).includes('phone entry, amended on the laptop'))
+  t.alike(dumpReadModel(b.readModel), dumpReadModel(a.readModel))
+
+  for (const home of [a, b]) {
+    const report = await auditHome(home)
+    t.ok(report.ok, `audit of device ${home.device}: ${JSON.stringify(report.firstFailure)}`)
+    t.is(report.logs.length, 2, 'two logs audited')
+  }
+})
+
+test('retracting on one device an entry written on the other forgets it on both', async (t) => {
+  const { a, b, pathA, pathB, connect, sync } = await twoDevices(t, { encryptAtRest: false })
+  connect()
+  const secret = await reflect.run(ctxOf(a), { text: 'the quince letter I never sent', tags: ['quince'] })
+  await sync()
+  t.ok((await texts(b)).includes('the quince letter I never sent'))
+  t.ok((await filesContaining(pathB, 'quince letter')).length > 0, 'control: the words are readable on B’s disk')
+
+  await retract.run(ctxOf(b), { id: secret.id })
+  await sync()
+  t.absent((await texts(a)).includes('the quince letter I never sent'), 'gone from A’s timeline')
+  t.alike(await filesContaining(pathA, 'quince letter'), [], 'no file of A holds the words')
+  t.alike(await filesContaining(pathB, 'quince letter'), [], 'no file of B holds the words')
+  t.alike(dumpReadModel(b.readModel), dumpReadModel(a.readModel))
+  for (const home of [a, b]) {
+    const report = await auditHome(home)
+    t.ok(report.ok, `audit of device ${home.device} passes`)
+    t.is(report.redacted, 1, 'and counts the forgotten event')
+  }
+})
+
+test('a device reopens with the merged order it had', async (t) => {
+  const { a, b, pathB, connect, sync } = await twoDevices(t)
+  connect()
+  await reflect.run(ctxOf(a), { text: 'one' })
+  await reflect.run(ctxOf(b), { text: 'two' })
+  await sync()
+  const before = dumpReadModel(b.readModel)
+  await b.close()
+  const again = await Home.open(pathB, PASSPHRASE)
+  t.teardown(() => again.close())
+  t.alike(dumpReadModel(again.readModel), before, 'same read model after reopening')
+  t.is(again.ledger.journals.length, 2, 'both logs open')
+})
