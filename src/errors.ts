@@ -37,7 +37,7 @@ export const ERROR_CODES = {
   REMOTE_FAILED: 'the remote endpoint is unreachable, timed out, kept failing or answered something unreadable',
   // the local HTTP API
   INVITE_INVALID: 'a sphere or device invite code that is malformed, expired or already used',
-  PAIRING_FAILED: 'pairing with a sphere did not complete: no member answered in time, or the request was denied',
+  PAIRING_FAILED: 'pairing with a sphere or a device did not complete: no answer in time, or the request was denied',
   UNAUTHORIZED: 'an API request without the bearer token of this home, or with a wrong one',
   HOST_REFUSED: 'an API request whose Host header is not the host the server is bound to (DNS rebinding)',
   INTERNAL: 'a bug: please report it with the command that caused it'

@@ -9,6 +9,8 @@ declare module 'blind-pairing' {
       readonly publicKey: Uint8Array
       readonly discoveryKey: Uint8Array
       readonly expires: number
+      /** `data` of the options, signed with the invite's key pair: confirm sends it, the candidate checks it. */
+      readonly additional: { data: Uint8Array; signature: Uint8Array } | null
     }
     interface DecodedInvite {
       readonly id: Uint8Array
@@ -21,12 +23,18 @@ declare module 'blind-pairing' {
       readonly inviteId: Uint8Array
       readonly userData: Uint8Array | null
       open(publicKey: Uint8Array): Uint8Array
-      confirm(result: { key: Uint8Array; encryptionKey?: Uint8Array | null; additional?: unknown }): void
+      confirm(result: {
+        key: Uint8Array
+        encryptionKey?: Uint8Array | null
+        additional?: { data: Uint8Array; signature: Uint8Array } | null
+      }): void
       deny(opts?: { status?: number }): void
     }
     interface PairingResult {
       readonly key: Uint8Array
       readonly encryptionKey: Uint8Array | null
+      /** The invite's signed `data`, verified against the invite (null without it). */
+      readonly data: Uint8Array | null
     }
     interface Member {
       flushed(): Promise<void>
@@ -43,7 +51,7 @@ declare module 'blind-pairing' {
     constructor(swarm: Hyperswarm, opts?: { poll?: number })
     static createInvite(
       key: Uint8Array,
-      opts?: { expires?: number; discoveryKey?: Uint8Array }
+      opts?: { expires?: number; discoveryKey?: Uint8Array; data?: Uint8Array }
     ): BlindPairing.CreatedInvite
     static decodeInvite(invite: Uint8Array): BlindPairing.DecodedInvite
     addMember(opts: {
