@@ -13,6 +13,7 @@ import { CosmicError } from '../errors.js'
 import type { Dimension } from '../events/schemas.js'
 import { Home, resolveHomePath } from '../store/home.js'
 import { type KdfStrength, seedFromRecoveryPhrase } from '../store/vault.js'
+import { registerDeviceCommands } from './devices.js'
 import { engineOption, registerEngineCommands } from './engine.js'
 import { EXIT } from './exit-codes.js'
 import { registerHistoryCommands } from './history.js'
@@ -239,4 +240,5 @@ registerHistoryCommands(program)
 registerEngineCommands(program)
 registerServeCommand(program)
 registerSphereCommands(program)
+registerDeviceCommands(program)
 registerSwarmNodeCommands(program)

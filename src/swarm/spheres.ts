@@ -14,6 +14,7 @@ import type { SignedEvent } from '../events/envelope.js'
 import { findEntry, getSetting, listProfile } from '../projections/queries.js'
 import { type ShareRow, sharesFor } from '../projections/shares.js'
 import type { Home } from '../store/home.js'
+import { deviceKey } from '../store/vault.js'
 import { type NetworkOptions, type PeerStatus, SwarmNode } from './network.js'
 import { type InviteRecord, type SphereRecord, SphereRegistry } from './registry.js'
 import { formatSeederKey, parseSeederKey, Seeding, seedAutobase } from './seeding.js'
@@ -127,7 +128,7 @@ export class Spheres {
 
   /** This device's swarm key pair, stable per home (docs/spheres.md: linkability). */
   get swarmKeyPair(): HyperDHT.KeyPair {
-    return HyperDHT.keyPair(deriveKey(this.home.keys.seed, 'swarm-keypair'))
+    return HyperDHT.keyPair(deviceKey(this.home.keys.seed, 'swarm-keypair', this.home.device))
   }
 
   private get displayName(): string {
