@@ -111,6 +111,13 @@ export async function exportBundle(
   options: { force?: boolean; onProgress?: ExportProgress } = {}
 ): Promise<ExportReport> {
   const path = resolve(file)
+  if (home.ledger.journals.length > 1) {
+    // A bundle is one log with one chain; this journal is several devices' logs (docs/devices.md).
+    throw CosmicError.CONFLICT(
+      `this journal is written by ${home.ledger.journals.length} devices, and a bundle holds one device's log: ` +
+        'exporting several logs into one bundle is not built yet (export --format markdown has every entry)'
+    )
+  }
   await refuseToOverwrite(path, options.force ?? false)
   const length = home.journal.length
   const header: BundleHeader = {
