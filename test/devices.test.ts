@@ -8,6 +8,7 @@ import { tensionAdd, tensionShift } from '../src/commands/tension.js'
 import { auditHome } from '../src/store/audit.js'
 import { Home } from '../src/store/home.js'
 import { dumpReadModel } from '../src/store/replay.js'
+import { call, createApiHome } from './helpers/api.js'
 import { createHome, filesContaining, PASSPHRASE } from './helpers/home.js'
 
 const LAPTOP = 0x5eed_0001
@@ -142,4 +143,34 @@ test('a device reopens with the merged order it had', async (t) => {
   t.teardown(() => again.close())
   t.alike(dumpReadModel(again.readModel), before, 'same read model after reopening')
   t.is(again.ledger.journals.length, 2, 'both logs open')
+})
+
+test('the API lists devices, removes one, and answers bad requests with clear errors', async (t) => {
+  const { app, home } = await createApiHome(t)
+  const list = await call(app, 'GET', '/api/devices')
+  t.is(list.status, 200)
+  t.alike(list.json, [{ device: 0, name: 'first device', time: 0, removed: false, self: true }])
+
+  await home.append([{ type: 'device.paired', body: { device: LAPTOP, name: 'laptop' } }])
+  const two = await call(app, 'GET', '/api/devices')
+  t.is(two.json.length, 2, 'a paired device appears (the response cache saw the append)')
+
+  const self = await call(app, 'DELETE', '/api/devices/0')
+  t.is(self.status, 400)
+  t.ok(/device you are on/.test(self.json.error.message), self.json.error.message)
+  const unknown = await call(app, 'DELETE', '/api/devices/12345')
+  t.is(unknown.status, 404)
+  const bad = await call(app, 'DELETE', '/api/devices/-1')
+  t.is(bad.status, 400)
+
+  const removed = await call(app, 'DELETE', `/api/devices/${LAPTOP}`)
+  t.is(removed.status, 200)
+  t.is(removed.json.type, 'device.removed')
+  const again = await call(app, 'DELETE', `/api/devices/${LAPTOP}`)
+  t.is(again.status, 409, 'already removed')
+  const after = await call(app, 'GET', '/api/devices')
+  t.ok(after.json.find((d: { device: number }) => d.device === LAPTOP).removed)
+
+  const pair = await call(app, 'POST', '/api/devices/pair', {})
+  t.ok(pair.status >= 400 && pair.status < 500, 'no device link in this server: refused')
 })

@@ -11,6 +11,7 @@ import { lazySpheres, type Spheres } from '../swarm/spheres.js'
 import { ResponseCache } from './cache.js'
 import { type ApiContext, createContext } from './context.js'
 import { errorHandler, notFoundHandler } from './errors.js'
+import { deviceRoutes } from './routes/devices.js'
 import { historyRoutes } from './routes/history.js'
 import { journalRoutes } from './routes/journal.js'
 import { profileRoutes } from './routes/profile.js'
@@ -160,6 +161,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(profileRoutes, { ctx })
       await api.register(historyRoutes, { ctx })
       await api.register(settingsRoutes, { ctx })
+      await api.register(deviceRoutes, { ctx })
       if (ctx.spheres) await api.register(sphereRoutes, { ctx })
       await api.register(streamRoutes(hub), { ctx })
     },

@@ -1,6 +1,7 @@
 import { audit } from '../commands/audit.js'
 import type { Command } from '../commands/command.js'
 import { configSet, configShow, configUnset } from '../commands/config.js'
+import { deviceList, devicePair, deviceRemove } from '../commands/device.js'
 import { consentGrant, consentList, consentRevoke, egressList } from '../commands/egress.js'
 import {
   evolutionCommand,
@@ -47,6 +48,9 @@ type AnyCommand = Command<any, any>
  */
 export const COMMANDS: Readonly<Record<string, { command: AnyCommand; mode: LockMode }>> = {
   status: { command: status, mode: 'read' },
+  'device list': { command: deviceList, mode: 'read' },
+  'device remove': { command: deviceRemove, mode: 'write' },
+  'device pair': { command: devicePair, mode: 'write' },
   log: { command: log, mode: 'read' },
   reflect: { command: reflect, mode: 'write' },
   'reflect --mirror': { command: reflectAndMirror, mode: 'write' },

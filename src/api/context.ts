@@ -1,5 +1,6 @@
 import { type Command, silentProgress } from '../commands/command.js'
 import type { Home } from '../store/home.js'
+import type { DeviceLink } from '../swarm/devices.js'
 import type { Spheres } from '../swarm/spheres.js'
 import { HomeLock, type LockMode } from './lock.js'
 
@@ -15,10 +16,16 @@ export interface ApiContext {
   onReset(listener: () => void): () => void
   /** The home's spheres (opened on first use), when this server runs them. */
   readonly spheres?: () => Promise<Spheres>
+  /** The link to the person's other devices (started on first use), when this server runs it. */
+  readonly devices?: () => Promise<DeviceLink>
 }
 
 /** One per open home and server: the HTTP routes and the local socket share its lock. */
-export function createContext(home: Home, spheres?: () => Promise<Spheres>): ApiContext {
+export function createContext(
+  home: Home,
+  spheres?: () => Promise<Spheres>,
+  devices?: () => Promise<DeviceLink>
+): ApiContext {
   const lock = new HomeLock()
   const listeners = new Set<() => void>()
   return {
@@ -26,10 +33,14 @@ export function createContext(home: Home, spheres?: () => Promise<Spheres>): Api
     lock,
     run(command, input, mode = 'read') {
       return lock.run(mode, () =>
-        command.run({ home, progress: silentProgress, ...(spheres ? { spheres } : {}) }, input)
+        command.run(
+          { home, progress: silentProgress, ...(spheres ? { spheres } : {}), ...(devices ? { devices } : {}) },
+          input
+        )
       )
     },
     ...(spheres ? { spheres } : {}),
+    ...(devices ? { devices } : {}),
     reset() {
       for (const listener of listeners) listener()
     },

@@ -1,9 +1,11 @@
 import type { Command as Program } from 'commander'
+import { runThroughServer } from '../api/local-socket.js'
+import { deviceList, devicePair, deviceRemove, listDevices } from '../commands/device.js'
 import { CosmicError } from '../errors.js'
 import { Home, resolveHomePath } from '../store/home.js'
 import { DeviceLink, joinDevices } from '../swarm/devices.js'
 import { readPassphrase } from './prompt.js'
-import { globals, networkOptions, print } from './run.js'
+import { globals, integer, networkOptions, print, printResult, runOnHome } from './run.js'
 import { duration } from './spheres.js'
 
 async function withLink<T>(fn: (link: DeviceLink, home: Home) => Promise<T>): Promise<T> {
@@ -35,33 +37,6 @@ function untilStopped(ms: number, done: () => boolean): Promise<void> {
   })
 }
 
-interface DeviceRow {
-  device: number
-  name: string
-  time: number
-  removed: boolean
-  self: boolean
-}
-
-function listDevices(home: Home): DeviceRow[] {
-  const rows = home.readModel.db
-    .prepare<[], { device: number; name: string; time: number; removed_seq: number | null }>(
-      'SELECT device, name, time, removed_seq FROM devices ORDER BY time'
-    )
-    .all()
-  const out: DeviceRow[] = [{ device: 0, name: 'first device', time: 0, removed: false, self: home.device === 0 }]
-  for (const r of rows) {
-    out.push({
-      device: r.device,
-      name: r.name,
-      time: r.time,
-      removed: r.removed_seq !== null,
-      self: r.device === home.device
-    })
-  }
-  return out
-}
-
 export function registerDeviceCommands(program: Program): void {
   const device = program
     .command('device')
@@ -72,6 +47,9 @@ export function registerDeviceCommands(program: Program): void {
     .description('print a one-time code for a new device, and stay online until it has joined and has the journal')
     .option('--wait <duration>', 'how long the code is valid and this command waits', duration('--wait'), 10 * 60_000)
     .action(async (opts: { wait: number }) => {
+      // While `cosmic serve` holds the home, it answers the invite (it stays online).
+      const served = await runThroughServer(resolveHomePath(globals().home), devicePair, { wait: opts.wait })
+      if (served) return printResult(devicePair, served.output)
       await withLink(async (link, home) => {
         await link.start()
         let paired: { device: number; name: string } | null = null
@@ -149,21 +127,13 @@ export function registerDeviceCommands(program: Program): void {
   device
     .command('list')
     .description('your devices, as the journal names them')
-    .action(async () => {
-      const g = globals()
-      const home = await Home.open(resolveHomePath(g.home), await readPassphrase({ passphraseFile: g.passphraseFile }))
-      try {
-        const rows = listDevices(home)
-        if (g.json) return print(JSON.stringify(rows, null, 2))
-        for (const r of rows) {
-          print(
-            `${r.self ? '*' : ' '} device ${r.device}  ${r.name}${r.removed ? '  (removed)' : ''}${r.self ? '  (this one)' : ''}`
-          )
-        }
-      } finally {
-        await home.close()
-      }
-    })
+    .action(() => runOnHome(deviceList, {}))
+
+  device
+    .command('remove')
+    .argument('<device>', 'its number (cosmic device list)', integer('device'))
+    .description('a device is no longer yours (lost, sold): stop replicating with it')
+    .action((n: number) => runOnHome(deviceRemove, { device: n }))
 
   device
     .command('sync')
@@ -171,6 +141,8 @@ export function registerDeviceCommands(program: Program): void {
     .option('--once', 'exit after the first exchange with another device (or --timeout)')
     .option('--timeout <duration>', 'with --once: give up after', duration('--timeout'), 60_000)
     .action(async (opts: { once?: boolean; timeout: number }) => {
+      const served = await runThroughServer(resolveHomePath(globals().home), deviceList, {})
+      if (served) return print('`cosmic serve` holds this home and keeps your devices in step while it runs.')
       await withLink(async (link, home) => {
         if (home.ledger.journals.length === 1 && listDevices(home).length === 1) {
           throw CosmicError.INVALID_INPUT('this home has no other device yet: pair one with `cosmic device pair`')

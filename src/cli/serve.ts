@@ -10,6 +10,7 @@ import { readSettings } from '../engine/settings.js'
 import { CosmicError } from '../errors.js'
 import { createDemoHome, readPersona } from '../fixtures/load-persona.js'
 import { Home, resolveHomePath } from '../store/home.js'
+import { type DeviceLink, hasOtherDevices, lazyDevices } from '../swarm/devices.js'
 import { lazySpheres, type Spheres } from '../swarm/spheres.js'
 import { terminalProgress } from './progress.js'
 import { readPassphrase } from './prompt.js'
@@ -85,7 +86,8 @@ export function registerServeCommand(program: Program): void {
       let app: Awaited<ReturnType<typeof buildApp>> | undefined
       let local: Awaited<ReturnType<typeof listenLocalSocket>> = null
       const spheres = lazySpheres(home, { ...networkOptions(), stayOnline: !opts.demo })
-      const context = createContext(home, spheres.get)
+      const devices = lazyDevices(home, networkOptions())
+      const context = createContext(home, spheres.get, opts.demo ? undefined : devices.get)
       try {
         const token = await ensureApiToken(home.path)
         // Other cosmic commands on this home go through this process (HOME/cosmic.sock).
@@ -112,6 +114,7 @@ export function registerServeCommand(program: Program): void {
         await app?.close()
         await local?.close()
         await spheres.close()
+        await devices.close()
         await home.close()
         throw err
       }
@@ -141,6 +144,11 @@ export function registerServeCommand(program: Program): void {
             if (!g.json) print(line)
           })
           .catch((err: Error) => process.stderr.write(`Spheres: could not go online: ${err.message}\n`))
+        goOnlineDevices(home, devices.get)
+          .then((line) => {
+            if (line && !g.json) print(line)
+          })
+          .catch((err: Error) => process.stderr.write(`Devices: could not go online: ${err.message}\n`))
       }
       await new Promise<void>((resolve) => {
         const stop = () => resolve()
@@ -150,8 +158,20 @@ export function registerServeCommand(program: Program): void {
       await app.close()
       await local?.close()
       await spheres.close()
+      await devices.close()
       await home.close()
     })
+}
+
+/** Keeps the person's other devices in step while this process holds the home (when the network is allowed). */
+export async function goOnlineDevices(home: Home, devices: () => Promise<DeviceLink>): Promise<string | null> {
+  if (!hasOtherDevices(home)) return null
+  const settings = readSettings(home.readModel.db)
+  if (settings.mode === 'local' || !settings.sync) {
+    return `Devices: offline (mirror_mode ${settings.mode}, sync_enabled ${settings.sync}); your other devices catch up when you allow sync.`
+  }
+  await devices()
+  return 'Devices: online with your other devices; what they write is merged here.'
 }
 
 /** Joins the swarm for the home's spheres when the person allows the network; says which it is. */

@@ -18,6 +18,7 @@ import {
 } from '../commands/sphere.js'
 import { CosmicError } from '../errors.js'
 import { Home, resolveHomePath } from '../store/home.js'
+import { DeviceLink, hasOtherDevices } from '../swarm/devices.js'
 import { lazySpheres, type Spheres } from '../swarm/spheres.js'
 import { registerMatchCommands } from './match.js'
 import { readPassphrase } from './prompt.js'
@@ -262,6 +263,7 @@ export function registerSphereCommands(program: Program): void {
     .option('--timeout <duration>', 'with --once: give up after', duration('--timeout'), 60_000)
     .action(async (opts: { once?: boolean; timeout: number }) => {
       const path = resolveHomePath(globals().home)
+      const cleanups: (() => Promise<void> | undefined)[] = []
       const served = await runThroughServer(path, peers, {})
       if (served) {
         if (!served.output.online) {
@@ -271,8 +273,12 @@ export function registerSphereCommands(program: Program): void {
         }
         return print(`\`cosmic serve\` holds this home and is already online (${served.output.peers.length} peers).`)
       }
-      await withSpheres(async (spheres) => {
+      await withSpheres(async (spheres, home) => {
         const network = await spheres.startNetwork()
+        // The person's other devices too (docs/devices.md): their logs are merged as they arrive.
+        const link = hasOtherDevices(home) ? new DeviceLink(home, networkOptions()) : null
+        await link?.start()
+        cleanups.push(() => link?.close())
         const list = spheres.registry.list()
         const json = globals().json
         const report = async () => {
@@ -325,6 +331,7 @@ export function registerSphereCommands(program: Program): void {
         } finally {
           off()
           stop.dispose()
+          for (const cleanup of cleanups) await cleanup()
         }
       })
     })

@@ -1,4 +1,5 @@
 import type { Home } from '../store/home.js'
+import type { DeviceLink } from '../swarm/devices.js'
 import type { Spheres } from '../swarm/spheres.js'
 
 /** Reports progress of long work; the CLI draws a bar on a TTY, the API may stream it. */
@@ -15,6 +16,8 @@ export interface CommandContext {
   readonly progress: Progress
   /** The home's spheres, opened on first use by the runner (the CLI for one command, `serve` for its lifetime). */
   readonly spheres?: () => Promise<Spheres>
+  /** The link to the person's other devices, started on first use (`serve` for its lifetime). */
+  readonly devices?: () => Promise<DeviceLink>
 }
 
 /**

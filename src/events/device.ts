@@ -21,8 +21,8 @@ export const deviceEvents = {
     Type.Object({ ref: EventId }, { additionalProperties: false })
   ),
   'device.removed': defineEvent(
-    'a paired device is no longer one of this person’s: its log is no longer replicated to or from it',
+    'a device is no longer one of this person’s (0: the one that created the identity): its log is no longer replicated to or from it',
     1,
-    Type.Object({ device: DeviceNumber }, { additionalProperties: false })
+    Type.Object({ device: Type.Integer({ minimum: 0, maximum: 0xffff_ffff }) }, { additionalProperties: false })
   )
 } as const

@@ -4,6 +4,7 @@ import hypercoreCrypto from 'hypercore-crypto'
 import HyperDHT from 'hyperdht'
 import Hyperswarm from 'hyperswarm'
 import z32 from 'z32'
+import { readSettings } from '../engine/settings.js'
 import { CosmicError } from '../errors.js'
 import { deriveKey, randomBytes, toHex } from '../events/crypto.js'
 import { Home, type SyncReport } from '../store/home.js'
@@ -78,19 +79,29 @@ export class DeviceLink {
     })
   }
 
-  /** Swarm keys of the person's other devices (device 0 and every paired one not removed). */
+  /** Swarm keys of the person's other devices (device 0 and every paired one), less the removed ones. */
   allowed(): Set<string> {
     const devices = new Set<number>([0])
     const rows = this.home.readModel.db
-      .prepare<[], { device: number }>('SELECT device FROM devices WHERE removed_seq IS NULL')
+      .prepare<[], { device: number; removed_seq: number | null }>('SELECT device, removed_seq FROM devices')
       .all()
     for (const { device } of rows) devices.add(device)
+    for (const { device, removed_seq } of rows) if (removed_seq !== null) devices.delete(device)
     devices.delete(this.home.device)
     return new Set([...devices].map((d) => toHex(deviceSwarmKeyPair(this.home.keys.seed, d).publicKey)))
   }
 
-  /** Joins the devices' topic and merges what the other devices write, as it arrives. */
+  /**
+   * Joins the devices' topic and merges what the other devices write, as it arrives.
+   * Refused in local mode or with sync_enabled false: then nothing joins or is announced.
+   */
   async start(): Promise<void> {
+    const settings = readSettings(this.home.readModel.db)
+    if (settings.mode === 'local' || !settings.sync) {
+      throw CosmicError.NETWORK_REFUSED(
+        `syncing with your devices needs the network, and this home keeps everything on the device (mirror_mode ${settings.mode}, sync_enabled ${settings.sync}). To allow it: cosmic config set sync_enabled true, and cosmic config set mirror_mode hybrid`
+      )
+    }
     this.swarm.join(this.topic, { server: true, client: true })
     await this.swarm.flush()
     this.stopFollowing = this.home.follow((report) => {
@@ -266,4 +277,48 @@ function randomDeviceNumber(): number {
   const n =
     ((bytes[0] as number) << 24) | ((bytes[1] as number) << 16) | ((bytes[2] as number) << 8) | (bytes[3] as number)
   return ((n >>> 0) % 0xffff_fffe) + 1
+}
+
+/**
+ * A device link opened on first use and kept for the holder's lifetime (`cosmic serve`):
+ * `get` starts it (refused in local mode or with sync off); `close` stops it if it ran.
+ */
+export function lazyDevices(
+  home: Home,
+  options: NetworkOptions = {}
+): { get: () => Promise<DeviceLink>; close: () => Promise<void>; started: () => boolean } {
+  let link: Promise<DeviceLink> | null = null
+  return {
+    get() {
+      if (!link) {
+        const opening = (async () => {
+          const l = new DeviceLink(home, options)
+          try {
+            await l.start()
+          } catch (err) {
+            await l.close()
+            throw err
+          }
+          return l
+        })()
+        opening.catch(() => {
+          link = null
+        })
+        link = opening
+      }
+      return link
+    },
+    async close() {
+      if (link) await (await link.catch(() => null))?.close()
+      link = null
+    },
+    started: () => link !== null
+  }
+}
+
+/** Whether this home has another device to keep in step with (device 0 counts on a paired device). */
+export function hasOtherDevices(home: Home): boolean {
+  if (home.device !== 0) return true
+  const row = home.readModel.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM devices WHERE device != 0').get()
+  return (row?.n ?? 0) > 0
 }
