@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import test from 'brittle'
+import fc from 'fast-check'
 import { type CommandContext, silentProgress } from '../src/commands/command.js'
 import { timelineCommand } from '../src/commands/history.js'
 import { amend, reflect, retract } from '../src/commands/journal.js'
@@ -7,9 +8,10 @@ import { profileSet } from '../src/commands/profile.js'
 import { tensionAdd, tensionShift } from '../src/commands/tension.js'
 import { auditHome } from '../src/store/audit.js'
 import { Home } from '../src/store/home.js'
-import { dumpReadModel } from '../src/store/replay.js'
+import { dumpReadModel, rebuild } from '../src/store/replay.js'
 import { call, createApiHome } from './helpers/api.js'
 import { createHome, filesContaining, PASSPHRASE } from './helpers/home.js'
+import { operation, perform } from './helpers/ops.js'
 
 const LAPTOP = 0x5eed_0001
 const START = Date.UTC(2030, 2, 1, 8)
@@ -173,4 +175,89 @@ test('the API lists devices, removes one, and answers bad requests with clear er
 
   const pair = await call(app, 'POST', '/api/devices/pair', {})
   t.ok(pair.status >= 400 && pair.status < 500, 'no device link in this server: refused')
+})
+
+/** More runs for a deeper search: DEVICE_RUNS=50 npx brittle-node dist/test/devices.test.js */
+const RUNS = Number(process.env.DEVICE_RUNS ?? 6)
+
+test('property: two devices with skewed clocks, random offline work and syncs converge to one read model, equal to a rebuild', {
+  timeout: Math.max(240_000, RUNS * 20_000)
+}, async (t) => {
+  const step = fc.oneof(
+    { weight: 5, arbitrary: fc.record({ on: fc.constantFrom('a' as const, 'b' as const), op: operation }) },
+    { weight: 1, arbitrary: fc.constant({ on: 'sync' as const }) }
+  )
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(step, { minLength: 4, maxLength: 24 }),
+      fc.integer({ min: -3, max: 3 }),
+      async (steps, skewHours) => {
+        const dir = await t.tmp()
+        await Home.init(join(dir, 'a'), { passphrase: PASSPHRASE, kdf: 'interactive', name: 'Prop' })
+        const a = await Home.open(join(dir, 'a'), PASSPHRASE)
+        let b: Home | null = null
+        let link: { close(): void } | null = null
+        try {
+          await a.append([{ type: 'device.paired', body: { device: LAPTOP, name: 'laptop' } }])
+          await Home.init(join(dir, 'b'), {
+            passphrase: PASSPHRASE,
+            kdf: 'interactive',
+            seed: a.keys.seed,
+            device: LAPTOP
+          })
+          const bb = await Home.open(join(dir, 'b'), PASSPHRASE)
+          b = bb
+          const clocks = { a: START, b: START + skewHours * 3_600_000 }
+          a.journal.clock = () => clocks.a
+          bb.journal.clock = () => clocks.b
+          const sync = async () => {
+            const sa = a.store.replicate(true)
+            const sb = bb.store.replicate(false)
+            sa.pipe(sb).pipe(sa)
+            sa.on('error', () => {})
+            sb.on('error', () => {})
+            link = {
+              close: () => {
+                sa.destroy()
+                sb.destroy()
+              }
+            }
+            await bb.pull({ timeout: 2000 })
+            await a.pull({ timeout: 2000 })
+            await bb.pull({ timeout: 2000 })
+            link.close()
+            link = null
+          }
+          for (const s of steps) {
+            if (s.on === 'sync') await sync()
+            else {
+              const home = s.on === 'a' ? a : bb
+              clocks[s.on] += 60_000
+              await perform(ctxOf(home), s.op, (ms) => {
+                clocks.a += ms
+                clocks.b += ms
+              })
+            }
+          }
+          await sync()
+          const da = dumpReadModel(a.readModel)
+          const db = dumpReadModel(bb.readModel)
+          const differ = Object.keys(da).filter((k) => JSON.stringify(da[k]) !== JSON.stringify(db[k]))
+          if (differ.length > 0) throw new Error(`devices differ in ${differ.join(', ')}`)
+          await rebuild(a)
+          const rebuilt = dumpReadModel(a.readModel)
+          const differRebuild = Object.keys(da).filter((k) => JSON.stringify(da[k]) !== JSON.stringify(rebuilt[k]))
+          if (differRebuild.length > 0) throw new Error(`a rebuild differs in ${differRebuild.join(', ')}`)
+          const report = await auditHome(a)
+          if (!report.ok) throw new Error(`audit: ${JSON.stringify(report.firstFailure)}`)
+        } finally {
+          ;(link as { close(): void } | null)?.close()
+          await b?.close()
+          await a.close()
+        }
+      }
+    ),
+    { numRuns: RUNS }
+  )
+  t.pass(`${RUNS} random histories on two devices converged`)
 })

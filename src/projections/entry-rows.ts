@@ -21,8 +21,10 @@ export function tombstonedEntrySeq(body: {
 
 /**
  * A lookup of the compact per-entry rows a projection keeps (keyed by the entry's seq,
- * with its id as a plain column, not indexed): by the seq the tombstone names, else
- * (never for tombstones this software writes) by scanning for the id.
+ * with its id as a plain column, not indexed): by the seq the tombstone names, which is
+ * the entry's position while one device writes the journal; else (another device's
+ * entry, whose position in the merged order is not its seq in its log) by scanning for
+ * the id.
  */
 export function entryRowLookup<Row extends { id: string }>(db: Database, table: string, columns: string) {
   const bySeq = db.prepare<[number], Row>(`SELECT ${columns} FROM ${table} WHERE seq = ?`)
@@ -31,6 +33,6 @@ export function entryRowLookup<Row extends { id: string }>(db: Database, table: 
     const seq = tombstonedEntrySeq(body)
     if (seq === undefined) return byId.get(body.ref)
     const row = bySeq.get(seq)
-    return row && row.id === body.ref ? row : undefined
+    return row && row.id === body.ref ? row : byId.get(body.ref)
   }
 }

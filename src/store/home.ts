@@ -212,22 +212,43 @@ export class Home {
   async pull(options: { timeout?: number; onProgress?: CatchUpProgress } = {}): Promise<SyncReport> {
     await this.openKnownLogs()
     const timeout = options.timeout ?? 5000
-    const downloads: Promise<unknown>[] = []
-    const wait = (p: Promise<unknown>) => {
-      let timer: NodeJS.Timeout | undefined
-      return Promise.race([p.catch(() => {}), new Promise((r) => (timer = setTimeout(r, timeout)))]).finally(() =>
-        clearTimeout(timer)
-      )
-    }
     const replicas = this.ledger.journals.filter((log) => !log.writable)
-    await Promise.all(replicas.map((log) => wait(log.core.update({ wait: true }))))
+    // Ask peers for each log's newest length (a second at most: with no peer there is nothing to wait for).
+    await Promise.all(
+      replicas.map((log) => {
+        let timer: NodeJS.Timeout | undefined
+        const pause = new Promise((r) => {
+          timer = setTimeout(r, Math.min(timeout, 1000))
+        })
+        return Promise.race([log.core.update({ wait: true }).catch(() => false), pause]).finally(() =>
+          clearTimeout(timer)
+        )
+      })
+    )
+    const ranges: { log: Journal; from: number; to: number; range: ReturnType<Journal['core']['download']> }[] = []
     for (const log of replicas) {
       const from = this.ledger.runs.nextOf(log.device)
       if (log.core.length <= from) continue
-      const range = log.core.download({ start: from, end: log.core.length })
-      downloads.push(wait(range.done()).finally(() => range.destroy()))
+      ranges.push({ log, from, to: log.core.length, range: log.core.download({ start: from, end: log.core.length }) })
     }
-    await Promise.all(downloads)
+    // Done when every block is here or known to be cleared (a tombstone among the new blocks kept its header).
+    const deadline = Date.now() + timeout
+    const complete = async (): Promise<boolean> => {
+      await this.ledger.scanTombstones()
+      for (const { log, from, to } of ranges) {
+        for (let seq = Math.max(from, log.core.contiguousLength); seq < to; seq++) {
+          if (!(await log.available(seq))) return false
+        }
+      }
+      return true
+    }
+    try {
+      while (ranges.length > 0 && Date.now() < deadline && !(await complete())) {
+        await new Promise((r) => setTimeout(r, 50))
+      }
+    } finally {
+      for (const { range } of ranges) range.destroy()
+    }
     return this.sync(options.onProgress)
   }
 
@@ -271,20 +292,33 @@ export class Home {
   private async catchUpAll(onProgress?: CatchUpProgress): Promise<number> {
     let applied = 0
     do {
-      this.ledger.hints = this.redactionHints()
       applied += await this.readModel.catchUp(this.ledger, onProgress, undefined, { merge: true })
     } while ((await this.openKnownLogs()).length > 0)
     return applied
   }
 
-  /** Times of forgotten events (from their tombstones), so the merged order places them the same way every time. */
-  private redactionHints(): Map<string, number> {
-    const hints = new Map<string, number>()
+  /**
+   * Keeps the signed headers of forgotten events (from the read model's tombstones) on
+   * their logs while the read model is rebuilt: with several devices, a cleared block is
+   * placed in the merged order by its header's time, as it was when it was merged.
+   */
+  private keepRedactedHeaders(): void {
+    if (this.ledger.journals.length < 2) return
     const rows = this.readModel.db
-      .prepare<[], { device: number; seq: number; header: Uint8Array }>('SELECT device, seq, header FROM redactions')
+      .prepare<
+        [],
+        { device: number; seq: number; header: Uint8Array; sig: Uint8Array; leaf: Uint8Array; size: number }
+      >('SELECT device, seq, header, sig, leaf, size FROM redactions')
       .all()
-    for (const r of rows) hints.set(`${r.device}:${r.seq}`, decodeHeader(new Uint8Array(r.header)).time)
-    return hints
+    for (const r of rows) {
+      if (!this.ledger.hasLog(r.device)) continue
+      this.ledger.log(r.device).pending.set(r.seq, {
+        headerBytes: new Uint8Array(r.header),
+        sig: new Uint8Array(r.sig),
+        leaf: new Uint8Array(r.leaf),
+        size: r.size
+      })
+    }
   }
 
   /** Runs `work` after everything queued before it: appends and merges never interleave. */
@@ -304,7 +338,7 @@ export class Home {
       await this.openKnownLogs()
       let rebuilt = false
       if (await this.ledger.needsRebuild()) {
-        this.ledger.hints = this.redactionHints()
+        this.keepRedactedHeaders()
         this.readModel.reset()
         this.ledger.epoch++
         rebuilt = true
@@ -322,7 +356,7 @@ export class Home {
   /** Drops every projection and the merged order, and rebuilds them from the logs (`cosmic replay`). */
   rebuildReadModel(onProgress?: CatchUpProgress): Promise<number> {
     return this.exclusive(async () => {
-      this.ledger.hints = this.redactionHints()
+      this.keepRedactedHeaders()
       this.readModel.reset()
       this.ledger.epoch++
       const applied = await this.catchUpAll(onProgress)
@@ -352,7 +386,7 @@ export class Home {
       } else {
         // Behind (a crash after an earlier append) or others' events not merged yet: merge everything in order.
         if (await this.ledger.needsRebuild()) {
-          this.ledger.hints = this.redactionHints()
+          this.keepRedactedHeaders()
           this.readModel.reset()
           this.ledger.epoch++
         }

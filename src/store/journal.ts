@@ -64,6 +64,12 @@ export class Journal {
   private queue: Promise<unknown> = Promise.resolve()
   redactions: RedactionLookup | null = null
   /**
+   * Signed headers of this log's cleared blocks that tombstones not merged yet name (or
+   * that a rebuild is about to drop with the read model): read like the redactions until
+   * the read model has them itself.
+   */
+  readonly pending = new Map<number, { headerBytes: Uint8Array; sig: Uint8Array; leaf: Uint8Array; size: number }>()
+  /**
    * Where "now" comes from. Fixtures and the demo set it to replay a persona's year
    * through the real commands; times still increase strictly whatever it says.
    */
@@ -135,7 +141,7 @@ export class Journal {
   async available(seq: number): Promise<boolean> {
     if (seq >= this.core.length) return false
     if (await this.core.has(seq)) return true
-    return this.redactions?.redacted(seq) !== undefined
+    return this.kept(seq) !== undefined
   }
 
   get lastTime(): number {
@@ -144,6 +150,11 @@ export class Journal {
 
   setRedactionLookup(lookup: RedactionLookup): void {
     this.redactions = lookup
+  }
+
+  /** What a tombstone kept of the block at seq: from the read model, else from a tombstone not merged yet. */
+  kept(seq: number): { headerBytes: Uint8Array; sig: Uint8Array; leaf: Uint8Array; size: number } | undefined {
+    return this.redactions?.redacted(seq) ?? this.pending.get(seq)
   }
 
   /** Appends one event. */
@@ -254,20 +265,20 @@ export class Journal {
   async get(seq: number): Promise<SignedEvent> {
     const event = await this.getBlock(seq)
     if (event) return event
-    const redacted = this.redactions?.redacted(seq)
+    const redacted = this.kept(seq)
     if (!redacted) throw CosmicError.HOME_DAMAGED(`the block at seq ${seq} is missing and no tombstone explains it`)
     return redactedEvent(redacted.headerBytes, redacted.sig)
   }
 
   /** The signed header a tombstone kept for a cleared block, if the read model knows it. */
   redactedHeader(seq: number): EventHeader | undefined {
-    const redacted = this.redactions?.redacted(seq)
+    const redacted = this.kept(seq)
     return redacted ? decodeHeader(redacted.headerBytes) : undefined
   }
 
   /** The id of a cleared block's event, from the header its tombstone kept. */
   redactedId(seq: number): Uint8Array | undefined {
-    const redacted = this.redactions?.redacted(seq)
+    const redacted = this.kept(seq)
     return redacted ? redactedEvent(redacted.headerBytes, redacted.sig).id : undefined
   }
 

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3-multiple-ciphers'
 import { CosmicError } from '../errors.js'
+import { fromHex } from '../events/crypto.js'
 import { decodeBlock, type SignedEvent } from '../events/envelope.js'
 import type { Journal } from './journal.js'
 import type { MerkleNode } from './merkle.js'
@@ -170,11 +171,6 @@ export class Ledger {
   private readonly logs = new Map<number, Journal>()
   /** Bumped when the merged order is rebuilt (positions moved): caches keyed by position drop. */
   epoch = 0
-  /**
-   * Times of forgotten events by `device:seq`, read from tombstones before a rebuild
-   * drops them: a cleared block sorts at its own time, as it did when it was merged.
-   */
-  hints = new Map<string, number>()
 
   constructor(
     own: Journal,
@@ -270,6 +266,7 @@ export class Ledger {
    * block not downloaded yet.
    */
   async frontiers(): Promise<Map<number, { from: number; to: number }>> {
+    if (this.logs.size > 1) await this.scanTombstones()
     const out = new Map<number, { from: number; to: number }>()
     for (const log of this.logs.values()) {
       const from = this.runs.nextOf(log.device)
@@ -281,6 +278,34 @@ export class Ledger {
       if (to > from) out.set(log.device, { from, to })
     }
     return out
+  }
+
+  /**
+   * Reads the tombstones among the blocks not merged yet (of every log) and notes the
+   * signed headers they kept: a block cleared on every other device before this one
+   * downloaded it is then known (placed by its header's time) instead of waited for.
+   */
+  async scanTombstones(): Promise<void> {
+    for (const log of this.logs.values()) {
+      for (let seq = this.runs.nextOf(log.device); seq < log.length; seq++) {
+        if (!(await log.core.has(seq))) continue
+        const event = await log.getBlock(seq).catch(() => null)
+        if (!event || event.redacted || event.body === null || event.header.type !== 'reflection.retracted') continue
+        const body = event.body as {
+          redacted: { device: number; seq: number; header: string; sig: string; leaf: string; size: number }[]
+        }
+        for (const r of body.redacted) {
+          const target = this.logs.get(r.device)
+          if (!target || target.pending.has(r.seq)) continue
+          target.pending.set(r.seq, {
+            headerBytes: fromHex(r.header),
+            sig: fromHex(r.sig),
+            leaf: fromHex(r.leaf),
+            size: r.size
+          })
+        }
+      }
+    }
   }
 
   /**
@@ -303,11 +328,7 @@ export class Ledger {
   private async candidate(log: Journal, seq: number): Promise<Candidate> {
     const event = await log.getBlock(seq)
     if (event) return { device: log.device, seq, block: null, event, time: event.header.time }
-    return { device: log.device, seq, block: null, event: null, time: this.clearedTime(log, seq) }
-  }
-
-  private clearedTime(log: Journal, seq: number): number | undefined {
-    return log.redactedHeader(seq)?.time ?? this.hints.get(`${log.device}:${seq}`)
+    return { device: log.device, seq, block: null, event: null, time: log.redactedHeader(seq)?.time }
   }
 
   /**
@@ -339,7 +360,7 @@ export class Ledger {
           )
         }
         time = event.header.time
-      } else time = this.clearedTime(s.log, seq)
+      } else time = s.log.redactedHeader(seq)?.time
       const c: Candidate = { device: s.log.device, seq, block, event, time }
       s.lastTime = time ?? s.lastTime
       return c
