@@ -1,7 +1,8 @@
-// npm run bench  (BENCH_EVENTS=1000000 BENCH_INGEST=100000 BENCH_MATCH=100000 BENCH_SHARE=100000 BENCH_WRITERS=50 by default; smaller for a quick look)
+// npm run bench  (BENCH_EVENTS=1000000 BENCH_INGEST=100000 BENCH_MATCH=100000 BENCH_SHARE=100000 BENCH_WRITERS=50 BENCH_DEVICE_EVENTS=20000 by default; smaller for a quick look)
 import { writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { benchCore, type Result } from './core.js'
+import { benchDevices } from './devices.js'
 import { benchLocalModel, benchMirror } from './engine.js'
 import { benchMatch } from './match.js'
 import { benchMatchSphere } from './match-sphere.js'
@@ -28,6 +29,7 @@ results.push(...mirror, ...localModel.results)
 results.push(...(await benchMatch({ members: matchMembers, log })))
 results.push(...(await benchMatchSphere({ log })))
 results.push(...(await benchSwarm({ log })))
+results.push(...(await benchDevices({ log })))
 
 const lines = [
   `CosmicSyncCore benchmarks, ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'})`,

@@ -234,6 +234,7 @@ export class Home {
     // Done when every block is here or known to be cleared (a tombstone among the new blocks kept its header).
     const deadline = Date.now() + timeout
     const complete = async (): Promise<boolean> => {
+      if (ranges.every(({ log, to }) => log.core.contiguousLength >= to)) return true
       await this.ledger.scanTombstones()
       for (const { log, from, to } of ranges) {
         for (let seq = Math.max(from, log.core.contiguousLength); seq < to; seq++) {
@@ -243,8 +244,14 @@ export class Home {
       return true
     }
     try {
-      while (ranges.length > 0 && Date.now() < deadline && !(await complete())) {
-        await new Promise((r) => setTimeout(r, 50))
+      // Every range done, or (a block cleared everywhere never comes) everything else here and the hole known.
+      const downloaded = Promise.all(ranges.map(({ range }) => range.done().catch(() => {})))
+      let finished = false
+      void downloaded.then(() => {
+        finished = true
+      })
+      while (ranges.length > 0 && !finished && Date.now() < deadline && !(await complete())) {
+        await Promise.race([downloaded, new Promise((r) => setTimeout(r, 100))])
       }
     } finally {
       for (const { range } of ranges) range.destroy()

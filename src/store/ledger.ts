@@ -171,6 +171,8 @@ export class Ledger {
   private readonly logs = new Map<number, Journal>()
   /** Bumped when the merged order is rebuilt (positions moved): caches keyed by position drop. */
   epoch = 0
+  /** Per log, the seq up to which every block was read for tombstones. */
+  private readonly scanned = new Map<number, number>()
 
   constructor(
     own: Journal,
@@ -287,8 +289,18 @@ export class Ledger {
    */
   async scanTombstones(): Promise<void> {
     for (const log of this.logs.values()) {
-      for (let seq = this.runs.nextOf(log.device); seq < log.length; seq++) {
-        if (!(await log.core.has(seq))) continue
+      // Blocks read once stay read: rescans start after the contiguous run already scanned.
+      let contiguous = true
+      for (
+        let seq = Math.max(this.runs.nextOf(log.device), this.scanned.get(log.device) ?? 0);
+        seq < log.length;
+        seq++
+      ) {
+        if (!(await log.core.has(seq))) {
+          contiguous = false
+          continue
+        }
+        if (contiguous) this.scanned.set(log.device, seq + 1)
         const event = await log.getBlock(seq).catch(() => null)
         if (!event || event.redacted || event.body === null || event.header.type !== 'reflection.retracted') continue
         const body = event.body as {
