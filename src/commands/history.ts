@@ -16,9 +16,11 @@ import {
   type TensionRow,
   TIMELINE_TYPES,
   type TimelinePage,
+  type TimelineQuery,
   type TimelineType,
   tensionSeries,
-  timeline
+  timeline,
+  timelineJson
 } from '../projections/queries.js'
 import { type ExportReport, exportBundle, exportMarkdown, type ImportReport, importBundle } from '../store/bundle.js'
 import { type RebuildReport, readAt, rebuild, twoStates } from '../store/replay.js'
@@ -140,29 +142,33 @@ export function timelineTypes(input: string | string[] | undefined): TimelineTyp
   return [...out]
 }
 
+/** The timeline's input, checked, as a query of the read model and the time to read it as of. */
+function timelineQuery(input: TimelineInput): { until: number | undefined; query: TimelineQuery } {
+  const until = optionalTime(input.until, '--until', 'end')
+  const from = optionalTime(input.from, '--from', 'start')
+  const to = optionalTime(input.to, '--to', 'end')
+  if (from !== undefined && to !== undefined && from > to) throw CosmicError.INVALID_INPUT('--from is after --to')
+  if (input.search !== undefined && input.search.trim() === '') throw CosmicError.INVALID_INPUT('--search needs words')
+  const types = timelineTypes(input.type)
+  const query: TimelineQuery = {
+    ...(types ? { types } : {}),
+    ...(input.tag !== undefined ? { tag: input.tag } : {}),
+    ...(input.dimension !== undefined ? { dimension: input.dimension } : {}),
+    ...(from !== undefined ? { from } : {}),
+    ...(to !== undefined ? { to } : {}),
+    ...(input.search !== undefined ? { search: input.search } : {}),
+    ...(input.limit !== undefined ? { limit: input.limit } : {}),
+    ...(input.cursor !== undefined ? { cursor: input.cursor } : {})
+  }
+  return { until, query }
+}
+
 export const timelineCommand = defineCommand<TimelineInput, TimelineOutput>({
   name: 'timeline',
   summary: 'entries and tension moments, newest first: filter by type, tag, dimension, time; search the words',
   async run(ctx, input) {
-    const until = optionalTime(input.until, '--until', 'end')
-    const from = optionalTime(input.from, '--from', 'start')
-    const to = optionalTime(input.to, '--to', 'end')
-    if (from !== undefined && to !== undefined && from > to) throw CosmicError.INVALID_INPUT('--from is after --to')
-    if (input.search !== undefined && input.search.trim() === '')
-      throw CosmicError.INVALID_INPUT('--search needs words')
-    const types = timelineTypes(input.type)
-    const page = await atTime(ctx, until, (db) =>
-      timeline(db, {
-        ...(types ? { types } : {}),
-        ...(input.tag !== undefined ? { tag: input.tag } : {}),
-        ...(input.dimension !== undefined ? { dimension: input.dimension } : {}),
-        ...(from !== undefined ? { from } : {}),
-        ...(to !== undefined ? { to } : {}),
-        ...(input.search !== undefined ? { search: input.search } : {}),
-        ...(input.limit !== undefined ? { limit: input.limit } : {}),
-        ...(input.cursor !== undefined ? { cursor: input.cursor } : {})
-      })
-    )
+    const { until, query } = timelineQuery(input)
+    const page = await atTime(ctx, until, (db) => timeline(db, query))
     return { ...page, until: until ?? null, search: input.search ?? null }
   },
   render(out) {
@@ -193,6 +199,22 @@ export const timelineCommand = defineCommand<TimelineInput, TimelineOutput>({
     if (out.next) lines.push(`-- more: add --cursor ${out.next} (with the same filters)`)
     return lines.join('\n')
   }
+})
+
+/**
+ * `timelineCommand`'s output as the JSON text the API's response schema makes of it, byte
+ * for byte, written without building the page's objects (see `timelineJson`): what
+ * GET /api/timeline sends. Its render is the text itself.
+ */
+export const timelineJsonCommand = defineCommand<TimelineInput, string>({
+  name: 'timeline',
+  summary: timelineCommand.summary,
+  async run(ctx, input) {
+    const { until, query } = timelineQuery(input)
+    const page = await atTime(ctx, until, (db) => timelineJson(db, query))
+    return `{"items":${page.items},"next":${JSON.stringify(page.next)},"until":${JSON.stringify(until ?? null)},"search":${JSON.stringify(input.search ?? null)}}`
+  },
+  render: (out) => out
 })
 
 /* ---------- graph ---------- */

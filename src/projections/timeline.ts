@@ -199,9 +199,12 @@ export function idKey(id: string): number {
  * byte order): the order `ORDER BY tag` gives, so stored and queried tags agree.
  */
 export function sortedTags(tags: readonly string[]): string[] {
-  if (tags.length === 0) return []
-  if (tags.length === 1) return [tags[0] as string]
-  return [...new Set(tags)].sort(compareCodePoints)
+  // Most lists come sorted already: then there is nothing to remove or move.
+  for (let i = 1; i < tags.length; i++) {
+    if (compareCodePoints(tags[i - 1] as string, tags[i] as string) >= 0)
+      return [...new Set(tags)].sort(compareCodePoints)
+  }
+  return [...tags]
 }
 
 /** Compares two strings by code point (UTF-16 order differs above U+FFFF). */

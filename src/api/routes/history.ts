@@ -11,7 +11,8 @@ import {
   importCommand,
   patternsCommand,
   replayCommand,
-  timelineCommand
+  timelineCommand,
+  timelineJsonCommand
 } from '../../commands/history.js'
 import { type ApiContext, defined } from '../context.js'
 import { Dimension, Output, TimelineOutput, TimeText } from '../schemas.js'
@@ -73,7 +74,12 @@ export const historyRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asy
         response: { 200: TimelineOutput }
       }
     },
-    (request) => ctx.run(timelineCommand, defined(request.query))
+    // The JSON text as the response schema would write it (a string is sent as it is): see timelineJson.
+    async (request, reply) => {
+      const body = await ctx.run(timelineJsonCommand, defined(request.query))
+      // The type provider types send() by the schema's objects; this is their JSON.
+      return reply.type('application/json; charset=utf-8').send(body as never)
+    }
   )
 
   app.get(
