@@ -1,3 +1,4 @@
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import test from 'brittle'
 import fc from 'fast-check'
@@ -6,7 +7,9 @@ import { timelineCommand } from '../src/commands/history.js'
 import { amend, reflect, retract } from '../src/commands/journal.js'
 import { profileSet } from '../src/commands/profile.js'
 import { tensionAdd, tensionShift } from '../src/commands/tension.js'
+import type { CosmicError } from '../src/errors.js'
 import { auditHome } from '../src/store/audit.js'
+import { exportBundle, importBundle } from '../src/store/bundle.js'
 import { Home } from '../src/store/home.js'
 import { dumpReadModel, rebuild } from '../src/store/replay.js'
 import { call, createApiHome } from './helpers/api.js'
@@ -260,4 +263,51 @@ test('property: two devices with skewed clocks, random offline work and syncs co
     { numRuns: RUNS }
   )
   t.pass(`${RUNS} random histories on two devices converged`)
+})
+
+test('a journal of two devices exports to one bundle (every log) and imports into a fresh home identically', async (t) => {
+  const { a, b, connect, sync } = await twoDevices(t)
+  connect()
+  await reflect.run(ctxOf(a), { text: 'phone words', tags: ['phone'] })
+  const gone = await reflect.run(ctxOf(b), { text: 'laptop words to forget', tags: ['laptop'] })
+  await reflect.run(ctxOf(b), { text: 'laptop words', tags: ['laptop'] })
+  await sync()
+  await retract.run(ctxOf(a), { id: gone.id })
+  await sync()
+  const file = join(await t.tmp(), 'journal.jsonl')
+  const report = await exportBundle(b, file)
+  t.is(report.events, b.ledger.length, 'every event of both logs')
+  const text = await readFile(file, 'utf8')
+  const header = JSON.parse(text.split('\n')[0] as string)
+  t.is(header.version, 2)
+  t.alike(
+    header.logs.map((l: { device: number }) => l.device),
+    [0, LAPTOP]
+  )
+
+  const path = join(await t.tmp(), 'restored')
+  await Home.init(path, { passphrase: PASSPHRASE, kdf: 'interactive', seed: a.keys.seed })
+  const restored = await Home.open(path, PASSPHRASE)
+  t.teardown(() => restored.close())
+  await importBundle(restored, file)
+  t.alike(dumpReadModel(restored.readModel), dumpReadModel(a.readModel), 'the same read model as the devices’')
+  const audit = await auditHome(restored)
+  t.ok(audit.ok, 'the restored home audits clean')
+  t.is(audit.logs.length, 2)
+  t.is(audit.redacted, 1)
+
+  // Tampering with the laptop's log is named by its line.
+  const lines = text.split('\n')
+  const at = lines.findIndex((l) => l.includes('"laptop words"'))
+  lines[at] = (lines[at] as string).replace('"laptop words"', '"laptop words, edited"')
+  const tampered = join(await t.tmp(), 'tampered.jsonl')
+  await writeFile(tampered, lines.join('\n'))
+  const fresh = join(await t.tmp(), 'fresh')
+  await Home.init(fresh, { passphrase: PASSPHRASE, kdf: 'interactive', seed: a.keys.seed })
+  const other = await Home.open(fresh, PASSPHRASE)
+  t.teardown(() => other.close())
+  const error = await importBundle(other, tampered).catch((err: CosmicError) => err)
+  t.is((error as CosmicError).code, 'BUNDLE_INVALID')
+  t.ok((error as CosmicError).message.includes(`line ${at + 1}`), (error as CosmicError).message)
+  t.is(other.ledger.length, 0, 'nothing imported')
 })

@@ -23,6 +23,7 @@ import {
   type TimelineEntry
 } from '../projections/queries.js'
 import type { Home } from './home.js'
+import type { Journal } from './journal.js'
 
 /**
  * Export bundles (docs/export.md): JSON Lines, one header line and then one line per
@@ -31,6 +32,18 @@ import type { Home } from './home.js'
  */
 export const BUNDLE_FORMAT = 'cosmicsynccore-bundle'
 export const BUNDLE_VERSION = 1
+/** A journal written by several devices: one bundle, every device's log (docs/devices.md). */
+export const BUNDLE_VERSION_DEVICES = 2
+
+/** One device's log in a version 2 bundle. */
+export interface BundleLog {
+  /** The device (0: the one that created the identity). */
+  device: number
+  /** Its events in the bundle, seq 0 to length - 1. */
+  length: number
+  /** Its Hypercore tree hash at `length` (informative, as in version 1). */
+  treeHash: string | null
+}
 
 export interface BundleHeader {
   format: typeof BUNDLE_FORMAT
@@ -45,10 +58,14 @@ export interface BundleHeader {
    */
   treeHash: string | null
   exported: number
+  /** Version 2: every device's log, in this order; each line names its `device`. */
+  logs?: BundleLog[]
 }
 
 /** One event line: the envelope in hex, and the decoded body for people reading the file. */
 export interface BundleLine {
+  /** Version 2: the device whose log holds it. */
+  device?: number
   seq: number
   time: number
   type: string
@@ -111,23 +128,39 @@ export async function exportBundle(
   options: { force?: boolean; onProgress?: ExportProgress } = {}
 ): Promise<ExportReport> {
   const path = resolve(file)
-  if (home.ledger.journals.length > 1) {
-    // A bundle is one log with one chain; this journal is several devices' logs (docs/devices.md).
-    throw CosmicError.CONFLICT(
-      `this journal is written by ${home.ledger.journals.length} devices, and a bundle holds one device's log: ` +
-        'exporting several logs into one bundle is not built yet (export --format markdown has every entry)'
-    )
-  }
   await refuseToOverwrite(path, options.force ?? false)
-  const length = home.journal.length
-  const header: BundleHeader = {
-    format: BUNDLE_FORMAT,
-    version: BUNDLE_VERSION,
-    author: home.author,
-    length,
-    treeHash: length > 0 ? toHex(await home.journal.core.treeHash()) : null,
-    exported: Date.now()
+  // Every log this home holds: its own in full, the others as far as they are merged here.
+  const journals = home.ledger.journals
+  const several = journals.length > 1
+  const logs: BundleLog[] = []
+  for (const journal of journals) {
+    const length = journal.writable ? journal.length : Math.min(journal.length, home.ledger.runs.nextOf(journal.device))
+    logs.push({
+      device: journal.device,
+      length,
+      treeHash: length > 0 ? toHex(await journal.core.treeHash(length)) : null
+    })
   }
+  const total = logs.reduce((n, l) => n + l.length, 0)
+  const own = logs.find((l) => l.device === home.device) as BundleLog
+  const header: BundleHeader = several
+    ? {
+        format: BUNDLE_FORMAT,
+        version: BUNDLE_VERSION_DEVICES,
+        author: home.author,
+        length: total,
+        treeHash: null,
+        exported: Date.now(),
+        logs
+      }
+    : {
+        format: BUNDLE_FORMAT,
+        version: BUNDLE_VERSION,
+        author: home.author,
+        length: own.length,
+        treeHash: own.treeHash,
+        exported: Date.now()
+      }
   await mkdir(dirname(path), { recursive: true })
   const partial = `${path}.partial`
   const out = createWriteStream(partial, { mode: 0o600 })
@@ -138,12 +171,16 @@ export async function exportBundle(
     }
     await write(JSON.stringify(header))
     let done = 0
-    for await (const event of home.journal.events(0, length)) {
-      if (event.redacted) redacted++
-      await write(JSON.stringify(bundleLine(event)))
-      if (++done % 1000 === 0) options.onProgress?.(done, length)
+    for (let i = 0; i < journals.length; i++) {
+      const journal = journals[i] as Journal
+      for await (const event of journal.events(0, (logs[i] as BundleLog).length)) {
+        if (event.redacted) redacted++
+        const line = bundleLine(event)
+        await write(JSON.stringify(several ? { device: journal.device, ...line } : line))
+        if (++done % 1000 === 0) options.onProgress?.(done, total)
+      }
     }
-    options.onProgress?.(length, length)
+    options.onProgress?.(total, total)
     out.end()
     await once(out, 'finish')
     await rename(partial, path)
@@ -155,7 +192,7 @@ export async function exportBundle(
   return {
     file: path,
     format: 'jsonl',
-    events: length,
+    events: total,
     redacted,
     entries: countRows(home.readModel.db, 'entries'),
     files: [path],
@@ -179,6 +216,8 @@ async function refuseToOverwrite(path: string, force: boolean): Promise<void> {
 export interface VerifiedBundle {
   header: BundleHeader
   events: SignedEvent[]
+  /** The events of each device's log (version 1: device 0 alone). */
+  logs: Map<number, SignedEvent[]>
   redacted: number
 }
 
@@ -227,9 +266,12 @@ export function verifyBundle(text: string): VerifiedBundle {
   if (!raw || typeof raw !== 'object' || raw.format !== BUNDLE_FORMAT) {
     throw invalid(1, `not a ${BUNDLE_FORMAT} (the first line must be its header)`)
   }
-  if (raw.version !== BUNDLE_VERSION) {
-    throw CosmicError.UNSUPPORTED_VERSION(`bundle version ${String(raw.version)} (this build reads ${BUNDLE_VERSION})`)
+  if (raw.version !== BUNDLE_VERSION && raw.version !== BUNDLE_VERSION_DEVICES) {
+    throw CosmicError.UNSUPPORTED_VERSION(
+      `bundle version ${String(raw.version)} (this build reads ${BUNDLE_VERSION} and ${BUNDLE_VERSION_DEVICES})`
+    )
   }
+  const declared = raw.version === BUNDLE_VERSION_DEVICES ? bundleLogs(raw.logs) : null
   const author = hexField(raw.author, 'author', 1, 32)
   if (!Number.isSafeInteger(raw.length) || (raw.length as number) < 0) {
     throw invalid(1, 'length must be a whole number')
@@ -237,11 +279,14 @@ export function verifyBundle(text: string): VerifiedBundle {
   const header = raw as unknown as BundleHeader
 
   const events: SignedEvent[] = []
+  const logs = new Map<number, SignedEvent[]>()
   let redacted = 0
   let prev: SignedEvent | null = null
+  let device = declared ? (declared[0]?.device ?? 0) : 0
+  let seq = -1
   for (let i = 1; i < lines.length; i++) {
     const lineNo = i + 1
-    const seq = i - 1
+    seq++
     let line: Record<string, unknown>
     try {
       line = JSON.parse(lines[i] as string) as Record<string, unknown>
@@ -249,6 +294,23 @@ export function verifyBundle(text: string): VerifiedBundle {
       throw invalid(lineNo, 'not JSON')
     }
     if (!line || typeof line !== 'object' || Array.isArray(line)) throw invalid(lineNo, 'not an event object')
+    if (declared) {
+      // Version 2: the logs follow one another, in the header's order; each starts at seq 0.
+      if (!Number.isSafeInteger(line.device)) throw invalid(lineNo, 'device must say which device’s log holds it')
+      if (line.device !== device) {
+        const at = declared.findIndex((l) => l.device === device)
+        const next = declared[at + 1]
+        if (!next || line.device !== next.device || seq !== (declared[at] as BundleLog).length) {
+          throw invalid(
+            lineNo,
+            `expected the event at seq ${seq} of device ${device}'s log, found device ${String(line.device)}`
+          )
+        }
+        device = next.device
+        seq = 0
+        prev = null
+      }
+    } else if (line.device !== undefined) throw invalid(lineNo, 'a version 1 bundle has no device field')
     let event: SignedEvent
     try {
       event = verifyLine(line, lineNo, author)
@@ -258,7 +320,10 @@ export function verifyBundle(text: string): VerifiedBundle {
     }
     const h = event.header
     if (h.seq !== seq) {
-      throw invalid(lineNo, `expected the event at seq ${seq}, found seq ${h.seq} (a line is missing or out of order)`)
+      throw invalid(
+        lineNo,
+        `expected the event at seq ${seq}${declared ? ` of device ${device}'s log` : ''}, found seq ${h.seq} (a line is missing or out of order)`
+      )
     }
     if (prev === null ? h.prev !== null : !h.prev || !equalBytes(h.prev, prev.id)) {
       throw invalid(lineNo, `BROKEN_CHAIN: prev of seq ${seq} is not the id of seq ${seq - 1}`)
@@ -268,7 +333,21 @@ export function verifyBundle(text: string): VerifiedBundle {
     }
     if (event.redacted) redacted++
     events.push(event)
+    const list = logs.get(device)
+    if (list) list.push(event)
+    else logs.set(device, [event])
     prev = event
+  }
+  if (declared) {
+    for (const l of declared) {
+      const have = logs.get(l.device)?.length ?? 0
+      if (have !== l.length) {
+        throw invalid(
+          lines.length + 1,
+          `the header promises ${l.length} events of device ${l.device}'s log and the bundle has ${have}`
+        )
+      }
+    }
   }
   // After the lines: a line dropped in the middle is named where the seq jumps, not here.
   if (lines.length - 1 !== header.length) {
@@ -280,7 +359,28 @@ export function verifyBundle(text: string): VerifiedBundle {
         : `the header promises ${header.length} events and the bundle has more`
     )
   }
-  return { header, events, redacted }
+  return { header, events, logs, redacted }
+}
+
+/** The `logs` of a version 2 header: devices in increasing order, each once. */
+function bundleLogs(value: unknown): BundleLog[] {
+  if (!Array.isArray(value) || value.length === 0) throw invalid(1, 'a version 2 bundle lists its logs')
+  const logs: BundleLog[] = []
+  for (const l of value as Record<string, unknown>[]) {
+    const device = l?.device
+    if (!Number.isSafeInteger(device) || (device as number) < 0 || (device as number) > 0xffff_ffff) {
+      throw invalid(1, 'each log names its device (0 to 4294967295)')
+    }
+    if (!Number.isSafeInteger(l.length) || (l.length as number) < 0) throw invalid(1, 'each log has a whole length')
+    const last = logs[logs.length - 1]
+    if (last && last.device >= (device as number)) throw invalid(1, 'logs are listed once each, by device number')
+    logs.push({
+      device: device as number,
+      length: l.length as number,
+      treeHash: typeof l.treeHash === 'string' ? l.treeHash : null
+    })
+  }
+  return logs
 }
 
 function verifyLine(line: Record<string, unknown>, lineNo: number, author: Uint8Array): SignedEvent {
@@ -376,7 +476,11 @@ export async function importBundle(
         '(create it with `cosmic init --recover --home NEW_DIR` and import there)'
     )
   }
-  await home.journal.appendSigned(bundle.events)
+  // Each device's log goes back into the core it came from (its key pair is derived from the seed and its number).
+  for (const [device, events] of bundle.logs) {
+    if (device === home.device) await home.journal.appendSigned(events)
+    else await home.restoreLog(device, events)
+  }
   await home.sync(options.onProgress)
   const treeHash = home.journal.length > 0 ? toHex(await home.journal.core.treeHash()) : null
   return {

@@ -295,6 +295,34 @@ export class Home {
     }
   }
 
+  /**
+   * Writes another device's log back from an export bundle into its own core (an import
+   * into a fresh home; the caller verified every event): opened once with the key pair
+   * derived from the seed and the device number, then read like any other device's log.
+   */
+  async restoreLog(device: number, events: readonly SignedEvent[]): Promise<void> {
+    if (device === this.device) throw CosmicError.INTERNAL('restoreLog is for another device’s log')
+    if (this.ledger.hasLog(device)) throw CosmicError.CONFLICT(`this home already holds device ${device}'s log`)
+    const core = this.store.get({
+      keyPair: deviceJournalKeyPair(this.keys.seed, device),
+      encryption: this.encrypt ? { key: this.keys.journalEncryption } : null
+    })
+    const log = await Journal.open(core, this.keys.identity, { device })
+    try {
+      if (log.length > 0) throw CosmicError.CONFLICT(`device ${device}'s log is not empty here`)
+      await log.appendSigned(events)
+    } finally {
+      await log.close()
+    }
+    const replica = this.store.get({
+      key: deviceLogKey(this.keys.seed, device),
+      encryption: this.encrypt ? { key: this.keys.journalEncryption } : null
+    })
+    this.ledger.addLog(
+      await Journal.openReplica(replica, this.keys.identity, device, redactionLookup(this.readModel, device))
+    )
+  }
+
   /** Catches the read model up with every log, opening the logs of devices it learns of on the way. */
   private async catchUpAll(onProgress?: CatchUpProgress): Promise<number> {
     let applied = 0
