@@ -201,7 +201,14 @@ test('the web app in Chromium', async (t) => {
     const download = page.waitForEvent('download')
     await page.getByRole('button', { name: 'Download the bundle (JSON Lines)' }).click()
     t.ok((await download).suggestedFilename().endsWith('.jsonl'), 'a bundle is downloaded')
-    t.comment(await web.screenshot(page, 'web-settings'))
+    // Your devices: this one is listed; pairing needs the app's device link (this test server has none).
+    const devices = page.getByRole('region', { name: 'Your devices' })
+    await devices.getByText('first device').waitFor()
+    t.ok(await devices.getByText(/this one/).isVisible(), 'this device is marked')
+    await devices.getByRole('button', { name: 'Pair a new device' }).click()
+    await devices.getByRole('alert').waitFor()
+    t.ok(/cosmic serve/.test(await devices.getByRole('alert').innerText()), 'the refusal says why')
+    t.comment(await web.screenshot(page, 'web-settings', { height: 1600 }))
     await page.close()
   })
 

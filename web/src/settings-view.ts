@@ -2,6 +2,7 @@ import { Task } from '@lit/task'
 import { css, html, LitElement, nothing } from 'lit'
 import { customElement, state } from 'lit/decorators.js'
 import { ApiError, api, download } from './api.js'
+import './devices-panel.js'
 import { onChange } from './live.js'
 import { shared } from './styles.js'
 import type { ConfigView } from './types.js'
@@ -176,6 +177,7 @@ export class SettingsView extends LitElement {
       <h2>Settings</h2>
       <p class="lede">How your journal is mirrored, and how to take it with you.</p>
       <section class="card">${c ? this.renderForm(c) : html`<p class="placeholder">Loading…</p>`}</section>
+      <section class="card" aria-label="Your devices"><devices-panel></devices-panel></section>
       <section class="card" aria-labelledby="export-title">
         <h3 id="export-title">Export</h3>
         <p>Your whole journal, to keep or to move. The bundle verifies anywhere (every signature); the Markdown is for reading.</p>

@@ -42,7 +42,9 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
     },
     (request) => {
       if (!ctx.devices) {
-        throw CosmicError.NETWORK_REFUSED('this server does not run the device link (the demo never goes online)')
+        throw CosmicError.NETWORK_REFUSED(
+          'pairing runs in the app on your own home (cosmic serve); the demo never goes online'
+        )
       }
       const wait = request.body?.wait
       return ctx.run(devicePair, wait === undefined ? {} : { wait }, 'write')
