@@ -311,3 +311,16 @@ test('a journal of two devices exports to one bundle (every log) and imports int
   t.ok((error as CosmicError).message.includes(`line ${at + 1}`), (error as CosmicError).message)
   t.is(other.ledger.length, 0, 'nothing imported')
 })
+
+test('a read model from before devices (no ledger) takes its one log as the merged order, without reading it again', async (t) => {
+  const { home, reopen } = await createHome(t)
+  for (let i = 0; i < 5; i++) await reflect.run(ctxOf(home), { text: `entry ${i}` })
+  const before = dumpReadModel(home.readModel)
+  home.readModel.db.exec('DELETE FROM ledger')
+  const again = await reopen()
+  t.alike(dumpReadModel(again.readModel), before, 'the same read model, the ledger as one run')
+  t.is(again.ledger.runs.list.length, 1)
+  t.is(again.ledger.length, again.journal.length)
+  await reflect.run(ctxOf(again), { text: 'after' })
+  t.is(again.ledger.length, again.journal.length, 'appends go on from there')
+})
