@@ -4,6 +4,7 @@ import createTestnet from 'hyperdht/testnet.js'
 import { type CommandContext, silentProgress } from '../src/commands/command.js'
 import { timelineCommand } from '../src/commands/history.js'
 import { reflect } from '../src/commands/journal.js'
+import { DEFAULT_CONFIG } from '../src/events/config.js'
 import type { Home } from '../src/store/home.js'
 import { dumpReadModel } from '../src/store/replay.js'
 import { DeviceLink, joinDevices } from '../src/swarm/devices.js'
@@ -20,6 +21,8 @@ test('device pair and join over a loopback swarm: the journal arrives, both writ
   const testnet = await createTestnet(3, { host: '127.0.0.1', teardown: t.teardown })
   const network = { bootstrap: testnet.bootstrap, host: '127.0.0.1', pairingPoll: 500 }
   const { home: phone } = await createHome(t)
+  t.is(await codeOf(new DeviceLink(phone, network).start()), 'NETWORK_REFUSED', 'offline by default: nothing joins')
+  await phone.append([{ type: 'config.changed', body: { ...DEFAULT_CONFIG, mode: 'hybrid', sync: true } }])
   await reflect.run(ctxOf(phone), { text: 'written on the phone before pairing', tags: ['phone'] })
   const phoneLink = new DeviceLink(phone, network)
   t.teardown(() => phoneLink.close(), { order: -2 })
@@ -45,7 +48,7 @@ test('device pair and join over a loopback swarm: the journal arrives, both writ
   t.not(laptop.device, 0)
   const laptopLink = new DeviceLink(laptop, network)
   t.teardown(() => laptopLink.close(), { order: -2 })
-  await laptopLink.start()
+  await laptopLink.start({ joining: true })
 
   await until(
     async () => (await texts(laptop)).includes('written on the phone before pairing'),

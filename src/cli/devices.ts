@@ -103,7 +103,7 @@ export function registerDeviceCommands(program: Program): void {
       })
       const link = new DeviceLink(home, networkOptions())
       try {
-        await link.start()
+        await link.start({ joining: true })
         const before = home.ledger.length
         await untilStopped(opts.timeout, () => home.ledger.length > before)
         await untilStopped(2_000, () => false)

@@ -5,7 +5,7 @@ import Corestore from 'corestore'
 import Hypercore from 'hypercore'
 import { CosmicError } from '../errors.js'
 import { randomBytes, toHex } from '../events/crypto.js'
-import { type Draft, decodeHeader, type SignedEvent } from '../events/envelope.js'
+import type { Draft, SignedEvent } from '../events/envelope.js'
 import { PROJECTIONS } from '../projections/index.js'
 import { type AppendOptions, Journal, type RedactionLookup } from './journal.js'
 import { Ledger } from './ledger.js'
@@ -140,12 +140,7 @@ export class Home {
 
   private static async openUnlocked(path: string, keys: VaultKeys, options: OpenOptions): Promise<Home> {
     const encrypt = options.encryptAtRest ?? true
-    let readModel: ReadModel
-    try {
-      readModel = ReadModel.open(join(path, READ_MODEL_FILE), encrypt ? keys.readModel : null, PROJECTIONS)
-    } catch (err) {
-      throw err
-    }
+    const readModel = ReadModel.open(join(path, READ_MODEL_FILE), encrypt ? keys.readModel : null, PROJECTIONS)
     const store = new Corestore(join(path, CORESTORE_DIR))
     let journal: Journal
     try {

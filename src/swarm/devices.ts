@@ -95,9 +95,11 @@ export class DeviceLink {
    * Joins the devices' topic and merges what the other devices write, as it arrives.
    * Refused in local mode or with sync_enabled false: then nothing joins or is announced.
    */
-  async start(): Promise<void> {
+  async start(options: { joining?: boolean } = {}): Promise<void> {
     const settings = readSettings(this.home.readModel.db)
-    if (settings.mode === 'local' || !settings.sync) {
+    // `joining`: the person just ran `device join` (their consent for this exchange); the new home
+    // learns their settings from the journal it fetches, and they apply from then on.
+    if (!options.joining && (settings.mode === 'local' || !settings.sync)) {
       throw CosmicError.NETWORK_REFUSED(
         `syncing with your devices needs the network, and this home keeps everything on the device (mirror_mode ${settings.mode}, sync_enabled ${settings.sync}). To allow it: cosmic config set sync_enabled true, and cosmic config set mirror_mode hybrid`
       )
