@@ -101,7 +101,7 @@ export class DeviceLink {
     // learns their settings from the journal it fetches, and they apply from then on.
     if (!options.joining && (settings.mode === 'local' || !settings.sync)) {
       throw CosmicError.NETWORK_REFUSED(
-        `syncing with your devices needs the network, and this home keeps everything on the device (mirror_mode ${settings.mode}, sync_enabled ${settings.sync}). To allow it: cosmic config set sync_enabled true, and cosmic config set mirror_mode hybrid`
+        `syncing with your devices needs the network, and this home keeps everything on the device (mirror_mode ${settings.mode}, sync_enabled ${settings.sync}). To allow it: cosmic config set mirror_mode hybrid sync_enabled true`
       )
     }
     this.swarm.join(this.topic, { server: true, client: true })

@@ -220,7 +220,7 @@ export class Spheres {
     const settings = readSettings(this.home.readModel.db)
     if (settings.mode === 'local' || !settings.sync) {
       throw CosmicError.NETWORK_REFUSED(
-        `${purpose} needs the network, and this home keeps everything on the device (mirror_mode ${settings.mode}, sync_enabled ${settings.sync}). To allow sharing: cosmic config set sync_enabled true, and cosmic config set mirror_mode hybrid`
+        `${purpose} needs the network, and this home keeps everything on the device (mirror_mode ${settings.mode}, sync_enabled ${settings.sync}). To allow sharing: cosmic config set mirror_mode hybrid sync_enabled true`
       )
     }
   }
