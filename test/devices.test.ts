@@ -2,7 +2,6 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import test from 'brittle'
 import fc from 'fast-check'
-import { type CommandContext, silentProgress } from '../src/commands/command.js'
 import { timelineCommand } from '../src/commands/history.js'
 import { amend, reflect, retract } from '../src/commands/journal.js'
 import { profileSet } from '../src/commands/profile.js'
@@ -13,6 +12,7 @@ import { exportBundle, importBundle } from '../src/store/bundle.js'
 import { Home } from '../src/store/home.js'
 import { dumpReadModel, rebuild } from '../src/store/replay.js'
 import { call, createApiHome } from './helpers/api.js'
+import { ctxOf, replicate, texts } from './helpers/devices.js'
 import { createHome, filesContaining, PASSPHRASE } from './helpers/home.js'
 import { operation, perform } from './helpers/ops.js'
 
@@ -36,17 +36,7 @@ async function twoDevices(t: test.Test, options: { encryptAtRest?: boolean } = {
   t.teardown(() => b.close(), { order: -1 })
   let link: { close: () => void } | null = null
   const connect = () => {
-    const sa = a.store.replicate(true)
-    const sb = b.store.replicate(false)
-    sa.pipe(sb).pipe(sa)
-    sa.on('error', () => {})
-    sb.on('error', () => {})
-    link = {
-      close() {
-        sa.destroy()
-        sb.destroy()
-      }
-    }
+    link = replicate(a, b)
   }
   const disconnect = () => {
     link?.close()
@@ -60,12 +50,6 @@ async function twoDevices(t: test.Test, options: { encryptAtRest?: boolean } = {
   }
   return { a, b, pathA, pathB, connect, disconnect, sync }
 }
-
-const ctxOf = (home: Home): CommandContext => ({ home, progress: silentProgress })
-const texts = async (home: Home) =>
-  (await timelineCommand.run(ctxOf(home), { limit: 100, type: 'reflection' })).items
-    .map((i) => (i.kind === 'entry' ? i.entry.text : ''))
-    .sort()
 
 test('a paired device gets the journal; both write offline and converge to identical read models', async (t) => {
   const { a, b, connect, disconnect, sync } = await twoDevices(t)
@@ -214,17 +198,7 @@ test('property: two devices with skewed clocks, random offline work and syncs co
           a.journal.clock = () => clocks.a
           bb.journal.clock = () => clocks.b
           const sync = async () => {
-            const sa = a.store.replicate(true)
-            const sb = bb.store.replicate(false)
-            sa.pipe(sb).pipe(sa)
-            sa.on('error', () => {})
-            sb.on('error', () => {})
-            link = {
-              close: () => {
-                sa.destroy()
-                sb.destroy()
-              }
-            }
+            link = replicate(a, bb)
             await bb.pull({ timeout: 2000 })
             await a.pull({ timeout: 2000 })
             await bb.pull({ timeout: 2000 })
@@ -260,7 +234,12 @@ test('property: two devices with skewed clocks, random offline work and syncs co
         }
       }
     ),
-    { numRuns: RUNS }
+    {
+      numRuns: RUNS,
+      // A failure prints its seed and path; DEVICE_SEED and DEVICE_PATH replay exactly that case.
+      ...(process.env.DEVICE_SEED ? { seed: Number(process.env.DEVICE_SEED) } : {}),
+      ...(process.env.DEVICE_PATH ? { path: process.env.DEVICE_PATH } : {})
+    }
   )
   t.pass(`${RUNS} random histories on two devices converged`)
 })

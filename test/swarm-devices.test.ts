@@ -1,21 +1,13 @@
 import { join } from 'node:path'
 import test from 'brittle'
 import createTestnet from 'hyperdht/testnet.js'
-import { type CommandContext, silentProgress } from '../src/commands/command.js'
-import { timelineCommand } from '../src/commands/history.js'
 import { reflect } from '../src/commands/journal.js'
 import { DEFAULT_CONFIG } from '../src/events/config.js'
-import type { Home } from '../src/store/home.js'
 import { dumpReadModel } from '../src/store/replay.js'
 import { DeviceLink, joinDevices } from '../src/swarm/devices.js'
+import { ctxOf, texts } from './helpers/devices.js'
 import { createHome, PASSPHRASE } from './helpers/home.js'
 import { codeOf, until } from './helpers/wait.js'
-
-const ctxOf = (home: Home): CommandContext => ({ home, progress: silentProgress })
-const texts = async (home: Home) =>
-  (await timelineCommand.run(ctxOf(home), { limit: 100, type: 'reflection' })).items
-    .map((i) => (i.kind === 'entry' ? i.entry.text : ''))
-    .sort()
 
 test('device pair and join over a loopback swarm: the journal arrives, both write, both converge', async (t) => {
   const testnet = await createTestnet(3, { host: '127.0.0.1', teardown: t.teardown })
