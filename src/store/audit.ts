@@ -128,7 +128,7 @@ export async function auditJournal(journal: Journal, options: AuditOptions = {})
  * the core's stored roots and the one its signed head commits to; a throwaway
  * clone that knows only the public key receives the signed head in process, which
  * verifies the signature over the roots. No stored tree node is trusted:
- * hypercore 11.37's clear() can drop a neighbour's leaf node (docs/security.md).
+ * hypercore 11.37's clear() dropped a neighbour's tree nodes, and homes written then keep the holes (docs/security.md).
  */
 async function auditTree(core: Hypercore, recomputed: Uint8Array | null, length: number): Promise<AuditReport['tree']> {
   if (length === 0) return { ok: true, treeHash: null }
