@@ -100,6 +100,8 @@ export class DeviceLink {
     // `joining`: the person just ran `device join` (their consent for this exchange); the new home
     // learns their settings from the journal it fetches, and they apply from then on.
     if (!options.joining && (settings.mode === 'local' || !settings.sync)) {
+      // The swarm bound its sockets when the link was made: a refused link keeps nothing open.
+      await this.close()
       throw CosmicError.NETWORK_REFUSED(
         `syncing with your devices needs the network, and this home keeps everything on the device (mirror_mode ${settings.mode}, sync_enabled ${settings.sync}). To allow it: cosmic config set mirror_mode hybrid sync_enabled true`
       )
