@@ -169,8 +169,10 @@ test('offline writes on both sides converge after reconnection; a removed member
   )
   t.alike(await texts(onC), ['and a second offline thought', 'written offline by Ben', 'written while Ben was away'])
 
-  // Ada removes Cy: Cy can no longer write, and what is shared afterwards does not reach Cy.
-  await a.spheres.remove(sphere.key, onC.me)
+  // Ada removes Cy: Cy can no longer write, the sphere moves to a new key, and what is
+  // shared afterwards does not reach Cy.
+  const { rotation } = await a.spheres.remove(sphere.key, onC.me)
+  t.is(rotation.epoch, 1, 'the removal rotated the key')
   await until(
     async () => {
       await onC.update()
@@ -187,6 +189,35 @@ test('offline writes on both sides converge after reconnection; a removed member
   await new Promise((r) => setTimeout(r, 500)) // both gates have rechecked (they do on every view update)
   await a.spheres.post(sphere.key, 'after Cy left')
   await until(async () => (await texts(onB)).includes('after Cy left'), 'Ben to get the new post', 60_000)
+  t.is(onB.newest.epoch, 1, "Ben's device followed the new key over the swarm")
   await new Promise((r) => setTimeout(r, 1000))
   t.absent((await texts(onC)).includes('after Cy left'), 'a removed member does not receive what comes after')
+  t.is(
+    onC.newest.epoch,
+    0,
+    'Cy holds no key of epoch 1 (its connections were dropped: it may not even see the rotation)'
+  )
+  t.absent(onC.writable)
+
+  // Ben writes under the new key too, once Ada's device admitted his.
+  await until(async () => onB.writable, "Ben's device to be admitted into epoch 1", 60_000)
+  await b.spheres.post(sphere.key, 'Ben, under the new key')
+  await until(async () => (await texts(onA)).includes('Ben, under the new key'), 'Ada to read it', 60_000)
+
+  // Someone invited after the rotation joins the newest epoch and reads the whole history.
+  const d = await peer(t, 'Dee', testnet.bootstrap)
+  await online(d.home)
+  const joined = await d.spheres.join((await a.spheres.invite(sphere.key)).code, { timeout: 60_000 })
+  t.is(joined.key, sphere.key, 'the same sphere, by the same key')
+  t.is(joined.epoch, 1)
+  const { sphere: onD } = await d.spheres.get(sphere.key)
+  await until(
+    async () => {
+      const seen = await texts(onD)
+      return seen.includes('written while Ben was away') && seen.includes('Ben, under the new key')
+    },
+    'Dee to read both epochs',
+    60_000
+  )
+  t.pass('Dee reads what was shared before and after the rotation')
 })

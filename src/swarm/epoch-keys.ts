@@ -26,6 +26,11 @@ import { deriveKey, randomBytes, type SigningKeyPair } from '../events/crypto.js
  *   person who joins after a rotation reads the sphere's whole history as members before
  *   them did, while a removed member learns nothing new.
  *
+ * - `encodeJoinAnswer` / `decodeJoinAnswer`: the newest epoch's keys in the answer to an
+ *   invite (blind-pairing's signed additional data, inside its encrypted reply): an
+ *   invite names the sphere (epoch 0), and blind-pairing checks the answer's key against
+ *   it, so the newest epoch travels beside it.
+ *
  * Every plaintext starts with a version and a kind byte; a wrong kind or version does
  * not open.
  */
@@ -34,6 +39,7 @@ const VERSION = 1
 const KIND_EPOCH_KEYS = 1
 const KIND_FOLLOW = 2
 const KIND_HISTORY = 3
+const KIND_JOIN_ANSWER = 4
 
 export interface EpochKeys {
   /** The sphere's identity: the Autobase key of epoch 0. */
@@ -221,4 +227,13 @@ export function sealHistory(encryptionKey: Uint8Array, epochs: readonly EpochSec
 export function openHistory(encryptionKey: Uint8Array, sealed: Uint8Array): EpochSecret[] | null {
   const plain = secretboxOpen(deriveKey(encryptionKey, 'sphere-epoch-history'), sealed)
   return plain ? unframed(KIND_HISTORY, historyCodec, plain) : null
+}
+
+/** The newest epoch's keys, as a member answers an invite once the sphere's key was rotated. */
+export function encodeJoinAnswer(secret: EpochSecret): Uint8Array {
+  return framed(KIND_JOIN_ANSWER, secretCodec, secret)
+}
+
+export function decodeJoinAnswer(bytes: Uint8Array): EpochSecret | null {
+  return unframed(KIND_JOIN_ANSWER, secretCodec, bytes)
 }
