@@ -378,3 +378,56 @@ test('a member who leaves: an admin device moves the sphere to a new key; the le
   t.ok(reopened.writable, 'B still writes in epoch 2 after a restart')
   t.alike((await texts(reopened)).sort(), ['after Dee left', 'history from epoch 0', 'in epoch 2'])
 })
+
+test('a device that was away through two rotations follows them one after the other', async (t) => {
+  t.timeout(180_000)
+  const a = await peer(t, 'Ada')
+  const b = await peer(t, 'Ben')
+  const { key } = await a.spheres.create('Away')
+  await admit(a, b, key)
+  let stop = pipe(t, a.spheres.store, b.spheres.store)
+  const [onA, onB] = [await chainOf(a, key), await chainOf(b, key)]
+  await until(
+    async () => {
+      await onB.update()
+      return onB.writable
+    },
+    'B to become a writer',
+    60_000
+  )
+  await a.spheres.post(key, 'epoch 0')
+  await until(async () => (await texts(onB)).length === 1, 'B to read epoch 0', 60_000)
+
+  // B goes away; A rotates twice and writes in between.
+  stop()
+  t.is((await a.spheres.rotate(key)).epoch, 1)
+  await a.spheres.post(key, 'epoch 1')
+  t.is((await a.spheres.rotate(key)).epoch, 2)
+  await a.spheres.post(key, 'epoch 2')
+  t.alike(
+    (await onA.members()).map((m) => [m.name, m.writers.length]).sort(),
+    [
+      ['Ada', 1],
+      ['Ben', 0]
+    ],
+    'in epoch 2, Ben holds the key; his device is not admitted yet'
+  )
+
+  // B is back: its device follows into epoch 1 (admitted there by A's device, though that
+  // epoch is retired), asks there for epoch 2, and is admitted.
+  stop = pipe(t, a.spheres.store, b.spheres.store)
+  await until(
+    async () => {
+      await onA.update()
+      await onB.update()
+      return onB.newest.epoch === 2 && onB.writable
+    },
+    'B to follow through both rotations',
+    90_000
+  )
+  t.alike((await onB.epochs[1]?.sphere.member(onB.me))?.writers.length, 1, 'B has a device in epoch 1 too')
+  await b.spheres.post(key, 'Ben is back')
+  await until(async () => (await texts(onA)).includes('Ben is back'), 'A to read it', 60_000)
+  t.alike(await texts(onB), ['Ben is back', 'epoch 2', 'epoch 1', 'epoch 0'])
+  t.is(await codeOf(b.spheres.rotate(key)), 'ADMIN_REQUIRED')
+})

@@ -115,7 +115,11 @@ export class SphereChain {
   async keyState(): Promise<KeyState> {
     const newest = this.newest
     const started = newest.epoch > 0 ? await newest.sphere.started() : null
-    const pending = !newest.sphere.writable && (await newest.sphere.member(this.me)) !== null
+    // Holding the newest key without writing there: a member of it whose device is not
+    // admitted yet, or one whose view has not arrived yet.
+    const pending =
+      !newest.sphere.writable &&
+      ((await newest.sphere.member(this.me)) !== null || (await newest.sphere.meta()) === null)
     const moved = await newest.sphere.rotation()
     return {
       epoch: newest.epoch,

@@ -487,7 +487,11 @@ async function applyEvent(batch: ViewBatch, host: Autobase.Host, writer: string,
   switch (event.header.type) {
     case 'sphere.member.added': {
       const body = event.body as EventBody<'sphere.member.added'>
-      if (moved) throw new Rejected(`the sphere moved to epoch ${moved.epoch}: people are admitted there`)
+      const existing = await getValue<MemberRecord>(batch, `members/${body.member}`)
+      // A retired epoch admits nobody new; a member's device may still join it (it follows
+      // from the epoch before, on its way to the newest one).
+      if (moved && !existing) throw new Rejected(`the sphere moved to epoch ${moved.epoch}: people are admitted there`)
+      if (moved && body.admin) throw new Rejected(`the sphere moved to epoch ${moved.epoch}: admins are made there`)
       if (body.admin && !me.admin) throw new Rejected('only an admin admits another admin')
       const writerKey = b4a.from(body.writer, 'hex') as Uint8Array
       if (
@@ -500,7 +504,6 @@ async function applyEvent(batch: ViewBatch, host: Autobase.Host, writer: string,
         throw new Rejected('the new member did not sign this device binding')
       }
       if ((await getValue(batch, `writers/${body.writer}`)) !== null) throw new Rejected('the device is already bound')
-      const existing = await getValue<MemberRecord>(batch, `members/${body.member}`)
       const peers = body.peer ? [body.peer] : []
       const record: MemberRecord = existing
         ? {

@@ -138,7 +138,6 @@ export class Spheres {
   private network: SwarmNode | null = null
   private readonly members = new Map<string, BlindPairing.Member>()
   private readonly seedings = new Map<string, Seeding>()
-  private readonly watched = new Set<string>()
   /** One membership or key operation at a time per sphere (reconcile, remove, rotate, leave). */
   private readonly locks = new Map<string, Promise<unknown>>()
   /** A reconcile asked for while one runs: run once more after it. */
@@ -684,12 +683,8 @@ export class Spheres {
     }
   }
 
+  /** Joins an epoch's topic (its membership applies to connections through `changed`). */
   private async announceEpoch(sphere: Sphere): Promise<void> {
-    if (!this.watched.has(sphere.keyHex)) {
-      // A membership change applies to connections as soon as the view shows it.
-      this.watched.add(sphere.keyHex)
-      sphere.base.on('update', () => void this.network?.recheck().catch(() => {}))
-    }
     await this.network?.join(sphere.discoveryKey)
   }
 
