@@ -21,7 +21,7 @@ import {
 } from '../src/swarm/epoch-keys.js'
 import { Sphere, signWriterBinding } from '../src/swarm/sphere.js'
 import { epochRoster, SphereChain, sealKeysFor } from '../src/swarm/sphere-chain.js'
-import { until } from './helpers/wait.js'
+import { codeOf, until } from './helpers/wait.js'
 
 type T = test.Test
 
@@ -316,6 +316,14 @@ test('following: a sealed request in the old epoch, readable only with the new k
   if (!opened) throw new Error('B cannot open its box')
   const b1 = open(t, b, 'e1', opened.key, opened.encryptionKey)
   await b1.ready()
+  // Until a device in epoch 1 admits it, B's device refuses to write anywhere: the old key
+  // is retired, and it cannot write under the new one yet.
+  const waiting = new SphereChain(sa.keyHex, [
+    { epoch: 0, sphere: sb, encryptionKey: randomBytes(32) },
+    { epoch: 1, sphere: b1, encryptionKey: opened.encryptionKey }
+  ])
+  t.ok((await waiting.keyState()).pending, 'B holds the new key and waits')
+  t.is(await codeOf(waiting.publish('sphere.post', { text: 'too early' })), 'KEY_ROTATION_PENDING')
   const proof = signWriterBinding(b.identity, sa.discoveryKey, b1.writerKey)
   await sb.publish('sphere.epoch.followed', {
     epoch: 1,

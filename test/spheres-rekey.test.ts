@@ -160,7 +160,9 @@ test('A removes C: the sphere moves to a new key; B follows; C cannot read anyth
   }
 
   // A removes C: the removal and the rotation, in one command.
+  const removing = Date.now()
   const removed = await a.spheres.remove(key, onC.me)
+  const removedIn = Date.now() - removing
   t.is(removed.removed, onC.me)
   t.is(removed.rotation.epoch, 1, 'the sphere moved to epoch 1')
   t.is(removed.rotation.members, 2, 'its key sealed to A and B')
@@ -176,6 +178,9 @@ test('A removes C: the sphere moves to a new key; B follows; C cannot read anyth
     },
     'B to follow into epoch 1 and be admitted',
     60_000
+  )
+  t.comment(
+    `remove + rotate on A: ${removedIn} ms; B followed and was admitted ${Date.now() - removing} ms after the removal began`
   )
   const bList = (await b.spheres.list())[0]
   t.is(bList?.epoch, 1, "B's sphere list shows epoch 1")
@@ -430,4 +435,27 @@ test('a device that was away through two rotations follows them one after the ot
   await until(async () => (await texts(onA)).includes('Ben is back'), 'A to read it', 60_000)
   t.alike(await texts(onB), ['Ben is back', 'epoch 2', 'epoch 1', 'epoch 0'])
   t.is(await codeOf(b.spheres.rotate(key)), 'ADMIN_REQUIRED')
+
+  // The only admin leaves: Ben, the longest-standing member left, becomes one, and his
+  // device moves the sphere to a key Ada never receives.
+  const ada = onA.me
+  await a.spheres.leave(key)
+  await until(
+    async () => {
+      await onB.update()
+      return onB.newest.epoch === 3 && onB.writable
+    },
+    "Ben's device to rotate after the admin left",
+    90_000
+  )
+  t.ok((await onB.member(onB.me))?.admin, 'Ben is an admin now')
+  const rotation = await onB.epochs[2]?.sphere.rotation()
+  t.is(rotation?.by, onB.me)
+  t.is(rotation?.cause, 'departure')
+  t.alike(
+    rotation?.keys.map((k) => k.member),
+    [onB.me],
+    'sealed to Ben alone'
+  )
+  t.absent(rotation?.keys.some((k) => k.member === ada))
 })
