@@ -25,7 +25,9 @@ function renderKey(s: Pick<SphereSummary, 'epoch' | 'rotated' | 'pending' | 'lef
 function renderSphere(s: SphereSummary): string {
   return `${s.name}  ${s.key.slice(0, 12)}  ${s.role}, ${plural(s.members, 'member')}, ${plural(s.items, 'shared item')}${
     s.writable || s.pending ? '' : '  (not a member any more)'
-  }${s.openInvites ? `, ${plural(s.openInvites, 'open invite')}` : ''}; ${renderKey(s)}`
+  }${s.openInvites ? `, ${plural(s.openInvites, 'open invite')}` : ''}; ${renderKey(s)}${
+    s.keyProblem ? `\n  the newest key could not be followed: ${s.keyProblem}` : ''
+  }`
 }
 
 export const sphereCreate = defineCommand<{ name: string }, SphereSummary>({

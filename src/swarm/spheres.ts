@@ -97,6 +97,8 @@ export interface SphereSummary {
   pending: boolean
   /** The sphere moved to a new key without this home (it was removed). */
   leftBehind: boolean
+  /** Why this device could not follow the sphere's newest key, or act on it, if it could not (`CODE: detail`). */
+  keyProblem: string | null
 }
 
 export interface InviteResult {
@@ -260,13 +262,9 @@ export class Spheres {
       epoch: state.epoch,
       rotated: state.rotated,
       pending: state.pending,
-      leftBehind: state.leftBehind
+      leftBehind: state.leftBehind,
+      keyProblem: this.problems.get(record.key) ?? null
     }
-  }
-
-  /** Why the sphere could not follow its newest key on this device, if it could not. */
-  keyProblem(key: string): string | null {
-    return this.problems.get(key) ?? null
   }
 
   async create(name: string): Promise<SphereSummary> {
@@ -397,7 +395,7 @@ export class Spheres {
         previous: newest.sphere.key
       })
       if (!keys) {
-        throw CosmicError.INVALID_SIGNATURE(
+        throw CosmicError.DECODE_FAILED(
           `the key of epoch ${rotation.epoch} that ${rotation.by.slice(0, 12)} sealed to you does not open: this device stays in epoch ${newest.epoch}`
         )
       }
@@ -436,7 +434,7 @@ export class Spheres {
         rotation &&
         (started.by !== rotation.by || started.previous !== previous.sphere.keyHex || started.sphere !== record.key)
       ) {
-        throw CosmicError.INVALID_SIGNATURE(
+        throw CosmicError.CONFLICT(
           `epoch ${handle.epoch} does not continue this sphere as its rotation says: this device does not follow it`
         )
       }

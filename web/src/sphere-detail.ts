@@ -299,6 +299,7 @@ export class SphereDetail extends LitElement {
           ${s.writable || s.pending ? '' : ' · you are no longer a member: you see what arrived before'}
         </p>
         <p class="sub" id="sphere-key">${keyLine(s)}</p>
+        ${s.keyProblem ? html`<p class="error" role="alert">The newest key could not be followed: ${s.keyProblem}</p>` : nothing}
       </header>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       ${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}

@@ -220,6 +220,8 @@ export interface SphereSummary {
   pending: boolean
   /** The sphere moved to a new key without this home. */
   leftBehind: boolean
+  /** Why this device could not follow the newest key, if it could not. */
+  keyProblem: string | null
 }
 
 /** What removing a member answers: they are out, and the sphere moved to a key they never get. */

@@ -59,7 +59,10 @@ const SphereJson = Type.Object(
     items: Type.Integer(),
     writable: Type.Boolean({ description: 'false once this device was removed or left, or while it waits (pending)' }),
     openInvites: Type.Integer(),
-    ...KeyStateFields
+    ...KeyStateFields,
+    keyProblem: Type.Union([Type.String(), Type.Null()], {
+      description: 'why this device could not follow the newest key or act on it (CODE: detail), if it could not'
+    })
   },
   { description: 'a sphere this home is in' }
 )
