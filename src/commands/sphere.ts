@@ -170,7 +170,9 @@ export const sphereRemove = defineCommand<{ sphere: string; member: string; reas
   },
   render(o) {
     return [
-      `Removed ${o.removed.slice(0, 12)}, and rotated the sphere's key: from now on it is shared under key ${o.epoch}, sealed to the ${plural(o.members, 'member')} who stay. They cannot read anything shared from now on, even if its ciphertext reaches them.`,
+      `Removed ${o.removed.slice(0, 12)}, and rotated the sphere's key: from now on it is shared under key ${o.epoch}, sealed to ${
+        o.members === 1 ? 'you alone' : `the ${o.members} members who stay`
+      }. They cannot read anything shared from now on, even if its ciphertext reaches them.`,
       "Members' devices follow the new key by themselves. What the removed member already received cannot be recalled."
     ].join('\n')
   }
