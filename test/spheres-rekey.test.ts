@@ -15,6 +15,7 @@ import type { Home } from '../src/store/home.js'
 import { openEpochKeys } from '../src/swarm/epoch-keys.js'
 import { signWriterBinding } from '../src/swarm/sphere.js'
 import type { SphereChain } from '../src/swarm/sphere-chain.js'
+import { sphereMatchIndex } from '../src/swarm/sphere-matches.js'
 import { Spheres } from '../src/swarm/spheres.js'
 import { createHome, filesContaining, readAllFiles } from './helpers/home.js'
 import { codeOf, until } from './helpers/wait.js'
@@ -315,7 +316,19 @@ test('a member who leaves: an admin device moves the sphere to a new key; the le
   ])
   const entryId = toHex(entry?.id as Uint8Array)
   await a.spheres.shareEntry(key, entryId)
+  // Shared facets feed matching: Ben's and Dee's, in epoch 0.
+  for (const p of [b, d]) {
+    await p.home.append([
+      {
+        type: 'profile.set',
+        body: { dimension: 'mind', facet: 'interest', key: 'tidepools' },
+        privacy: 'shareable'
+      }
+    ])
+    await p.spheres.shareFacet(key, 'mind/interest/tidepools')
+  }
   await until(async () => (await texts(onD)).length === 2, 'D to read both', 60_000)
+  await until(async () => (await onA.facets()).length === 2, "A to hold Ben's and Dee's facets", 60_000)
   const dee = onD.me
 
   // Dee leaves: her device tells the others and forgets everything.
@@ -346,6 +359,15 @@ test('a member who leaves: an admin device moves the sphere to a new key; the le
     ['after Dee left', 'shared in epoch 0, withdrawn in 1', 'history from epoch 0'],
     'history reads on across epochs'
   )
+  // Matching reads across epochs: Ben's facet of epoch 0 counts; Dee's left with her.
+  const facets = await onA.facets()
+  t.alike(
+    facets.map((f) => f.member),
+    [onB.me],
+    "only Ben's facet, shared in epoch 0, is still in the sphere"
+  )
+  t.ok((await sphereMatchIndex(onA)).index.has(onB.me), 'Ben is in the match index read across epochs')
+  t.absent((await sphereMatchIndex(onA)).index.has(dee), 'Dee is not')
   // Withdrawing an item of epoch 0 from epoch 1: every member hides it.
   await a.spheres.unshare(entryId)
   await until(async () => (await texts(onB)).length === 2, 'B to hide the withdrawn entry', 60_000)
@@ -372,7 +394,11 @@ test('a member who leaves: an admin device moves the sphere to a new key; the le
   )
   const listed = (await a.spheres.list())[0]
   t.is(listed?.epoch, 2)
-  t.is(listed?.items, 3, 'items counted across epochs (the withdrawn one not)')
+  t.is(
+    listed?.items,
+    4,
+    "items counted across epochs: three posts and Ben's facet (not the withdrawn entry, not Dee's facet)"
+  )
 
   // Restarting keeps every epoch: B reopens its home's spheres and reads and writes on.
   await b.close()

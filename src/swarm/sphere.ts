@@ -548,6 +548,7 @@ async function applyEvent(batch: ViewBatch, host: Autobase.Host, writer: string,
       for (const node of await facetsOf(batch, target)) {
         await batch.del(node.key)
         await batch.del(`items/${(node.value as FacetItem).id}`)
+        meta.items -= 1
       }
       await batch.put(`left/${target}`, { at: time, removed, by: author })
       meta.members -= 1
