@@ -21,6 +21,7 @@ import {
 } from '../src/swarm/epoch-keys.js'
 import { Sphere, signWriterBinding } from '../src/swarm/sphere.js'
 import { epochRoster, SphereChain, sealKeysFor } from '../src/swarm/sphere-chain.js'
+import { replicateStores } from './helpers/stores.js'
 import { codeOf, until } from './helpers/wait.js'
 
 type T = test.Test
@@ -54,16 +55,6 @@ function open(t: T, d: Device, namespace: string, key: Uint8Array | null, encryp
   return sphere
 }
 
-function replicate(t: T, a: Corestore, b: Corestore) {
-  const s1 = a.replicate(true)
-  const s2 = b.replicate(false)
-  s1.pipe(s2).pipe(s1)
-  t.teardown(() => {
-    s1.destroy()
-    s2.destroy()
-  })
-}
-
 const hex = (bytes: Uint8Array) => toHex(bytes)
 
 /** A (admin), B and C in epoch 0 of one sphere, every pair replicating. */
@@ -88,9 +79,9 @@ async function threeMembers(t: T) {
       proof: hex(signWriterBinding(d.identity, sa.discoveryKey, s.writerKey))
     })
   }
-  replicate(t, a.store, b.store)
-  replicate(t, a.store, c.store)
-  replicate(t, b.store, c.store)
+  replicateStores(t, a.store, b.store)
+  replicateStores(t, a.store, c.store)
+  replicateStores(t, b.store, c.store)
   await until(async () => {
     await sb.update()
     await sc.update()

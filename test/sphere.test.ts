@@ -7,6 +7,7 @@ import { keyPairFromSeed, randomBytes, toHex } from '../src/events/crypto.js'
 import { encodeBlock, sealEvent } from '../src/events/envelope.js'
 import { Sphere, signWriterBinding } from '../src/swarm/sphere.js'
 import { filesContaining } from './helpers/home.js'
+import { replicateStores } from './helpers/stores.js'
 import { until } from './helpers/wait.js'
 
 type T = test.Test
@@ -19,16 +20,6 @@ async function device(t: T, label: string) {
     await rm(dir, { recursive: true, force: true })
   })
   return { dir, store, identity: keyPairFromSeed(randomBytes(32)), atRestKey: randomBytes(32) }
-}
-
-function replicate(t: T, a: Corestore, b: Corestore) {
-  const s1 = a.replicate(true)
-  const s2 = b.replicate(false)
-  s1.pipe(s2).pipe(s1)
-  t.teardown(() => {
-    s1.destroy()
-    s2.destroy()
-  })
 }
 
 async function twoMembers(t: T) {
@@ -59,7 +50,7 @@ async function twoMembers(t: T) {
     name: 'Ben',
     proof: toHex(proof)
   })
-  replicate(t, a.store, b.store)
+  replicateStores(t, a.store, b.store)
   await until(async () => {
     await sb.update()
     return sb.writable
