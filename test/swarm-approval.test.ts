@@ -3,9 +3,11 @@
 // candidate waiting, the answer coming later, a refusal it reads) is what is under test.
 import test from 'brittle'
 import createTestnet from 'hyperdht/testnet.js'
+import { buildApp } from '../src/api/app.js'
 import { DEFAULT_CONFIG } from '../src/events/config.js'
 import type { Home } from '../src/store/home.js'
 import { type SphereSummary, Spheres } from '../src/swarm/spheres.js'
+import { call, TOKEN } from './helpers/api.js'
 import { createHome, filesContaining } from './helpers/home.js'
 import { codeOf, messageOf, until } from './helpers/wait.js'
 
@@ -266,4 +268,75 @@ test('a pending request survives a restart of the inviting home; expired, it is 
     (await sphere.members()).some((m) => m.name === 'Cy'),
     'and is no member'
   )
+})
+
+test('join requests over HTTP: list, approve, deny; 404 for an unknown request, 409 once decided', async (t) => {
+  t.timeout(150_000)
+  const testnet = await createTestnet(3, { host: '127.0.0.1', teardown: t.teardown })
+  const ada = await peer(t, 'Ada', testnet.bootstrap)
+  const ben = await peer(t, 'Ben', testnet.bootstrap)
+  const cy = await peer(t, 'Cy', testnet.bootstrap)
+  const app = await buildApp({ home: ada.home, token: TOKEN, webRoot: null, spheres: async () => ada.spheres })
+  t.teardown(() => app.close(), { order: -3 })
+  const key = (await call(app, 'POST', '/api/spheres', { name: 'Over HTTP' })).json.key as string
+  await ada.spheres.startNetwork()
+  const invite = await call(app, 'POST', `/api/spheres/${key}/invites`, { approve: true })
+  t.is(invite.status, 201, invite.text)
+  t.is(invite.json.approve, true)
+  const first = await call(app, 'POST', `/api/spheres/${key}/invites`, { approve: true })
+
+  const benJoin = settle(ben.spheres.join(invite.json.code, { timeout: 90_000 }))
+  const cyJoin = settle(cy.spheres.join(first.json.code, { timeout: 90_000 }))
+  await until(
+    async () => (await call(app, 'GET', `/api/spheres/${key}/requests`)).json.requests.length === 2,
+    'two requests',
+    60_000
+  )
+  const listed = await call(app, 'GET', `/api/spheres/${key}/requests`)
+  t.is(listed.status, 200, listed.text)
+  const benRequest = listed.json.requests.find((r: { name: string }) => r.name === 'Ben')
+  const cyRequest = listed.json.requests.find((r: { name: string }) => r.name === 'Cy')
+  t.is(benRequest.identity, ben.home.author)
+  t.is(benRequest.status, 'pending')
+  t.is(benRequest.sphereName, 'Over HTTP')
+  const everywhere = await call(app, 'GET', '/api/spheres/requests')
+  t.is(everywhere.json.requests.length, 2, 'every sphere')
+  t.is((await call(app, 'GET', '/api/spheres')).json.spheres[0].pendingRequests, 2)
+
+  const unknown = await call(app, 'POST', `/api/spheres/${key}/requests/0123456789abcdef/approve`)
+  t.is(unknown.status, 404, unknown.text)
+  t.is(unknown.json.error.code, 'NOT_FOUND')
+  t.ok(unknown.json.error.message.includes('cosmic sphere requests'), unknown.json.error.message)
+  t.is((await call(app, 'POST', `/api/spheres/${key}/requests/0123456789abcdef/deny`)).status, 404)
+  t.is((await call(app, 'POST', `/api/spheres/nowhere/requests/${benRequest.id}/deny`)).status, 404)
+  t.is((await call(app, 'GET', '/api/spheres/nowhere/requests')).status, 404)
+  const bad = await call(app, 'GET', `/api/spheres/${key}/requests?all=perhaps`)
+  t.is(bad.status, 400)
+  t.is(bad.json.error.field, 'all')
+
+  const approved = await call(app, 'POST', `/api/spheres/${key}/requests/${benRequest.id}/approve`)
+  t.is(approved.status, 200, approved.text)
+  t.is(approved.json.status, 'approved')
+  t.ok(approved.json.admitted)
+  t.is(((await benJoin.result) as SphereSummary).key, key)
+  const denied = await call(app, 'POST', `/api/spheres/${key}/requests/${cyRequest.id}/deny`)
+  t.is(denied.status, 200, denied.text)
+  t.is(denied.json.status, 'denied')
+  t.is(await codeOf(cyJoin.result), 'JOIN_DENIED')
+
+  for (const [id, action] of [
+    [benRequest.id, 'approve'],
+    [benRequest.id, 'deny'],
+    [cyRequest.id, 'approve'],
+    [cyRequest.id, 'deny']
+  ]) {
+    const again = await call(app, 'POST', `/api/spheres/${key}/requests/${id}/${action}`)
+    t.is(again.status, 409, `${action} a decided request: ${again.text}`)
+    t.is(again.json.error.code, 'CONFLICT')
+  }
+  t.alike((await call(app, 'GET', `/api/spheres/${key}/requests`)).json.requests, [], 'nothing waits')
+  const all = await call(app, 'GET', `/api/spheres/${key}/requests?all=true`)
+  t.alike(all.json.requests.map((r: { status: string }) => r.status).sort(), ['approved', 'denied'])
+  const members = await call(app, 'GET', `/api/spheres/${key}/members`)
+  t.alike(members.json.members.map((m: { name: string }) => m.name).sort(), ['Ada', 'Ben'])
 })
