@@ -262,3 +262,57 @@ test('cosmic sphere invite --approve across processes: the joiner waits; approve
     'an approved member reads'
   )
 })
+
+test('a waiting cosmic sphere invite --approve on a terminal asks yes or no, and yes lets them in', async (t) => {
+  t.timeout(150_000)
+  const testnet = await createTestnet(3, { host: '127.0.0.1', teardown: t.teardown })
+  const bootstrap = `${testnet.bootstrap[0]?.host}:${testnet.bootstrap[0]?.port}`
+  const env = { COSMIC_BOOTSTRAP: bootstrap, COSMIC_DHT_HOST: '127.0.0.1' }
+  const dir = await t.tmp()
+  const ada = join(dir, 'ada')
+  const ben = join(dir, 'ben')
+  const cosmic = (home: string, ...args: string[]) => runCli(['--home', home, ...args], { env })
+  for (const [home, name] of [
+    [ada, 'Ada'],
+    [ben, 'Ben']
+  ] as const) {
+    t.is((await cosmic(home, 'init', '--name', name)).code, 0)
+    t.is((await cosmic(home, 'config', 'set', 'mirror_mode', 'hybrid', 'sync_enabled', 'true')).code, 0)
+  }
+  t.is((await cosmic(ada, 'sphere', 'create', 'Porch')).code, 0)
+
+  // util-linux `script` gives the inviter a terminal (a pseudo-terminal), as a person has.
+  const command = [process.execPath, CLI, '--home', ada, 'sphere', 'invite', 'porch', '--approve', '--wait-for', '2m']
+    .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
+    .join(' ')
+  const inviter = spawn('script', ['-qfec', command, '/dev/null'], {
+    env: { ...process.env, COSMIC_PASSPHRASE: PASSPHRASE, COSMIC_HOME: '', ...env },
+    stdio: ['pipe', 'pipe', 'pipe']
+  })
+  t.teardown(() => {
+    inviter.kill('SIGKILL')
+  })
+  let out = ''
+  inviter.stdout.on('data', (d) => {
+    out += d
+  })
+  const exited = new Promise<number | null>((resolve) => inviter.on('close', resolve))
+  const waitFor = async (pattern: RegExp) => {
+    const end = Date.now() + 60_000
+    while (Date.now() < end) {
+      const match = pattern.exec(out)
+      if (match) return match
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    throw new Error(`no ${pattern} within 60 s: ${out}`)
+  }
+  const [, code] = await waitFor(/cosmic sphere join ([a-z0-9]+)/)
+  const joining = cosmic(ben, 'sphere', 'join', code ?? '', '--timeout', '100s')
+  await waitFor(/Ben \(identity [0-9a-f]{12}…\) asks to join Porch\. Let them in\? \[y\/N\] /)
+  inviter.stdin.write('y\r')
+  const joined = await joining
+  t.is(joined.code, 0, `yes let Ben in: ${joined.stderr}`)
+  await waitFor(/Approved: Ben \([0-9a-f]{12}\) is a member of Porch now\./)
+  t.is(await exited, 0, `the inviter exits once Ben is in: ${out}`)
+  t.ok(/Ben joined/.test(out), out)
+})
