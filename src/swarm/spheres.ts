@@ -1007,6 +1007,10 @@ export class Spheres {
     const latest = this.registry.get(record.key) ?? record
     await this.registry.put({ ...latest, requests: withRequest(latest.requests ?? [], entry) })
     const key = heldKey(record.key, id)
+    // Holding keeps blind-pairing's member waiting on this answer (a request found through
+    // the DHT pauses that sphere's DHT poll; requests over a connection, the usual path,
+    // are answered each on their own), so it lasts only while the device waits: an
+    // expiry, a decision, or the network stopping ends it.
     this.held.get(key)?.release()
     const released = new Promise<void>((resolve) => {
       let timer: NodeJS.Timeout | undefined
