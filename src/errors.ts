@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   // the local HTTP API
   INVITE_INVALID: 'a sphere or device invite code that is malformed, expired or already used',
   PAIRING_FAILED: 'pairing with a sphere or a device did not complete: no answer in time, or the request was denied',
+  JOIN_DENIED: 'a person on the home that made the sphere invite denied the request to join',
   UNAUTHORIZED: 'an API request without the bearer token of this home, or with a wrong one',
   HOST_REFUSED: 'an API request whose Host header is not the host the server is bound to (DNS rebinding)',
   INTERNAL: 'a bug: please report it with the command that caused it'
@@ -101,6 +102,7 @@ export class CosmicError extends Error {
     new CosmicError('REMOTE_FAILED', detail, data)
   static INVITE_INVALID = (detail: string) => new CosmicError('INVITE_INVALID', detail)
   static PAIRING_FAILED = (detail: string) => new CosmicError('PAIRING_FAILED', detail)
+  static JOIN_DENIED = (detail: string) => new CosmicError('JOIN_DENIED', detail)
   static UNAUTHORIZED = (detail: string) => new CosmicError('UNAUTHORIZED', detail)
   static HOST_REFUSED = (detail: string) => new CosmicError('HOST_REFUSED', detail)
   static INTERNAL = (detail: string) => new CosmicError('INTERNAL', detail)

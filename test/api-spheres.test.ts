@@ -37,6 +37,16 @@ test('spheres over HTTP: create, list, invite, post, feed, members, leave', asyn
   t.is(invite.status, 201, invite.text)
   t.ok(invite.json.code.length > 40, 'an invite code')
   t.is(invite.json.online, false, 'offline: nothing joined the swarm')
+  t.is(invite.json.approve, false, 'by default the holder is admitted without approval')
+  const approval = await call(app, 'POST', `/api/spheres/${key}/invites`, { approve: true })
+  t.is(approval.status, 201, approval.text)
+  t.is(approval.json.approve, true, 'an invite a person approves')
+  const none = await call(app, 'GET', `/api/spheres/${key}/requests`)
+  t.is(none.status, 200, none.text)
+  t.alike(none.json.requests, [], 'no request yet')
+  const unknown = await call(app, 'POST', `/api/spheres/${key}/requests/abcd1234/approve`)
+  t.is(unknown.status, 404, unknown.text)
+  t.is(unknown.json.error.code, 'NOT_FOUND')
   t.ok(invite.json.expires > Date.now() + 3_500_000)
   const noBody = await call(app, 'POST', `/api/spheres/${key}/invites`)
   t.is(noBody.status, 201, 'the body is optional')
@@ -160,7 +170,10 @@ test('spheres over HTTP: bad input is a 400 naming the field, an unknown sphere 
     ['POST', `/api/spheres/${key}/shares`, { patterns: { since: '2026' } }, 'patterns/since'],
     ['GET', `/api/spheres/${key}/feed?limit=0`, undefined, 'limit'],
     ['GET', '/api/shares?all=maybe', undefined, 'all'],
-    ['DELETE', `/api/spheres/${key}/members/someone?why=x`, undefined, 'why']
+    ['DELETE', `/api/spheres/${key}/members/someone?why=x`, undefined, 'why'],
+    ['POST', `/api/spheres/${key}/invites`, { approve: 'yes' }, 'approve'],
+    ['GET', `/api/spheres/${key}/requests?all=maybe`, undefined, 'all'],
+    ['GET', '/api/spheres/requests?status=pending', undefined, 'status']
   ]
   for (const [method, url, body, field] of cases) {
     const res = await call(app, method, url, body)
@@ -178,7 +191,10 @@ test('spheres over HTTP: bad input is a 400 naming the field, an unknown sphere 
     ['POST', '/api/spheres/nowhere/leave'],
     ['GET', '/api/shares?sphere=nowhere'],
     ['DELETE', '/api/shares/nothing'],
-    ['DELETE', `/api/spheres/${key}/members/nobody`]
+    ['DELETE', `/api/spheres/${key}/members/nobody`],
+    ['GET', '/api/spheres/nowhere/requests'],
+    ['POST', '/api/spheres/nowhere/requests/abcd1234/approve'],
+    ['POST', `/api/spheres/${key}/requests/abcd1234/deny`]
   ] as const
   for (const [method, url, body] of unknown) {
     const res = await call(app, method, url, body)
@@ -287,6 +303,10 @@ test('joining while sync is off is refused with how to allow it; the OpenAPI doc
     '/api/spheres/{sphere}/shares',
     '/api/spheres/{sphere}/matches',
     '/api/spheres/{sphere}/feedback',
+    '/api/spheres/requests',
+    '/api/spheres/{sphere}/requests',
+    '/api/spheres/{sphere}/requests/{request}/approve',
+    '/api/spheres/{sphere}/requests/{request}/deny',
     '/api/shares',
     '/api/shares/{ref}',
     '/api/peers'

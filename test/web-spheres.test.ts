@@ -164,6 +164,102 @@ test('spheres in Chromium: create, post and reply, invite; share an entry after 
   })
 
   await step(
+    'join requests: who asks and since when; Approve and Deny from the keyboard; an invite you approve',
+    async (t) => {
+      // A request needs a second home asking over the swarm; the command's own tests cover
+      // that (test/swarm-approval.test.ts). Here the list and the decisions are the API's answers.
+      const page = await web.open()
+      const asked = Date.now() - 5 * 60_000
+      const request = (name: string, identity: string, waiting: boolean) => ({
+        id: identity.slice(0, 16),
+        sphere: 'k',
+        sphereName: 'Night writers',
+        invite: 'e'.repeat(64),
+        expires: Date.now() + 86_400_000,
+        identity,
+        name,
+        asked,
+        lastAsked: asked,
+        status: 'pending',
+        decided: null,
+        admitted: null,
+        waiting
+      })
+      let pending = [request('Ben of the hills', BEA, true), request('Cy', 'c'.repeat(64), false)]
+      const decisions: string[] = []
+      await page.route(/\/api\/spheres\/[^/]+\/requests$/, (route) => route.fulfill({ json: { requests: pending } }))
+      await page.route(/\/api\/spheres\/[^/]+\/requests\/[0-9a-f]{16}\/(approve|deny)$/, (route) => {
+        const [, id, action] = /requests\/([0-9a-f]{16})\/(approve|deny)$/.exec(route.request().url()) ?? []
+        decisions.push(`${route.request().method()} ${id} ${action}`)
+        const decided = pending.find((r) => r.id === id)!
+        pending = pending.filter((r) => r.id !== id)
+        const now = Date.now()
+        return route.fulfill({
+          json: {
+            ...decided,
+            status: action === 'approve' ? 'approved' : 'denied',
+            decided: now,
+            admitted: action === 'approve' ? now : null
+          }
+        })
+      })
+      await page.getByRole('link', { name: 'Spheres' }).click()
+      await page
+        .getByRole('region', { name: 'Your spheres' })
+        .getByRole('button', { name: /Night writers/ })
+        .click()
+      const panel = page.getByRole('region', { name: 'Asking to join' })
+      const ben = panel.getByRole('listitem', { name: 'Ben of the hills asks to join' })
+      await ben.waitFor()
+      const benText = await ben.innerText()
+      t.ok(benText.includes(`identity ${BEA.slice(0, 16)}`), 'who asks: the identity key they present')
+      t.ok(benText.includes('asks to join, since'), 'and since when')
+      t.ok(benText.includes('Their device is waiting for your answer now.'), 'and that they wait now')
+      const cy = panel.getByRole('listitem', { name: 'Cy asks to join' })
+      t.ok((await cy.innerText()).includes('Their device is not connected now'), 'one who is not connected says so')
+      t.alike(await page.evaluate(UNLABELLED), [], 'every control has a label')
+      await panel.scrollIntoViewIfNeeded()
+      t.comment(await web.screenshot(page, 'web-spheres-requests'))
+
+      await panel.getByRole('button', { name: 'Approve Ben of the hills' }).focus()
+      await page.keyboard.press('Enter')
+      await panel.getByRole('status').getByText('Ben of the hills is a member now.').waitFor()
+      t.alike(decisions, [`POST ${BEA.slice(0, 16)} approve`], 'Enter on Approve approved Ben')
+      await ben.waitFor({ state: 'detached' })
+      const focused = `(() => {
+        let el = document.activeElement
+        while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement
+        return el ? el.getAttribute('aria-label') || el.textContent.trim() : null
+      })()`
+      await page.waitForFunction(`${focused} === 'Approve Cy'`, null, { timeout: 5000 })
+      t.pass('the keyboard stays in the panel: on the next request')
+      await panel.getByRole('button', { name: 'Deny Cy' }).focus()
+      await page.keyboard.press('Space')
+      await panel
+        .getByRole('status')
+        .getByText(/^Denied Cy's request\. They are told when their device asks again/)
+        .waitFor()
+      t.is(decisions[1], `POST ${'c'.repeat(16)} deny`, 'Space on Deny denied Cy')
+      await page.waitForFunction(`/^Denied Cy's request/.test(String(${focused}))`, null, { timeout: 5000 })
+      t.pass('then, with no request left, on the answer')
+      t.comment(await web.screenshot(page, 'web-spheres-requests-decided'))
+
+      // An invite whose holder you approve: the real API.
+      await page.getByLabel('I approve whoever uses it before they join').check()
+      const answer = page.waitForResponse(/\/api\/spheres\/[^/]+\/invites$/)
+      await page.getByRole('button', { name: 'Make an invite code' }).click()
+      const made = (await (await answer).json()) as { approve: boolean }
+      t.is(made.approve, true, 'the invite asks for your approval')
+      await page.getByLabel('Give this one-time code to the person you invite').waitFor()
+      t.ok(
+        await page.getByText(/their request shows here, under “Asking to join”/).isVisible(),
+        'and says their request waits for you'
+      )
+      await page.close()
+    }
+  )
+
+  await step(
     'share a shareable entry: the dialog lists exactly what will be sent; private ones have no share',
     async (t) => {
       const shareable = await post('/reflections', {

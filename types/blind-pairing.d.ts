@@ -19,6 +19,8 @@ declare module 'blind-pairing' {
       readonly seed: Uint8Array
       readonly discoveryKey: Uint8Array
       readonly expires: number
+      /** A flag bit of the invite that the library carries and never reads: the app gives it its meaning. */
+      readonly sensitive: boolean
     }
     /** A candidate's request as a member sees it: open it with the invite's public key, then confirm or deny. */
     interface MemberRequest {
@@ -30,7 +32,20 @@ declare module 'blind-pairing' {
         encryptionKey?: Uint8Array | null
         additional?: { data: Uint8Array; signature: Uint8Array } | null
       }): void
+      /**
+       * Refuses with a status the candidate reads: 1 rejected (PAIRING_REJECTED), 2 the
+       * invite was used (INVITE_USED), 3 it expired (INVITE_EXPIRED); 0 sends no answer.
+       */
       deny(opts?: { status?: number }): void
+    }
+    /** The error a candidate's request emits as `rejected` when a member denied it. */
+    interface PairingError extends Error {
+      readonly code: 'PAIRING_REJECTED' | 'INVITE_USED' | 'INVITE_EXPIRED'
+    }
+    /** The candidate's own request: it emits `rejected` for every denial it receives, and keeps waiting. */
+    interface CandidateRequest {
+      on(event: 'rejected', listener: (err: PairingError) => void): this
+      off(event: 'rejected', listener: (err: PairingError) => void): this
     }
     interface PairingResult {
       readonly key: Uint8Array
@@ -43,6 +58,7 @@ declare module 'blind-pairing' {
       close(): Promise<void>
     }
     interface Candidate {
+      readonly request: CandidateRequest
       readonly pairing: Promise<PairingResult | null>
       readonly paired: PairingResult | null
       close(): Promise<void>
@@ -53,7 +69,7 @@ declare module 'blind-pairing' {
     constructor(swarm: Hyperswarm, opts?: { poll?: number })
     static createInvite(
       key: Uint8Array,
-      opts?: { expires?: number; discoveryKey?: Uint8Array; data?: Uint8Array }
+      opts?: { expires?: number; discoveryKey?: Uint8Array; data?: Uint8Array; sensitive?: boolean }
     ): BlindPairing.CreatedInvite
     static decodeInvite(invite: Uint8Array): BlindPairing.DecodedInvite
     addMember(opts: {

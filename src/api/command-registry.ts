@@ -22,7 +22,9 @@ import {
   peers,
   share,
   sharesList,
+  sphereApprove,
   sphereCreate,
+  sphereDeny,
   sphereFeed,
   sphereInvite,
   sphereJoin,
@@ -31,6 +33,7 @@ import {
   sphereMembers,
   spherePost,
   sphereRemove,
+  sphereRequests,
   sphereSeed,
   unshare
 } from '../commands/sphere.js'
@@ -85,7 +88,13 @@ export const COMMANDS: Readonly<Record<string, { command: AnyCommand; mode: Lock
   'sphere create': { command: sphereCreate, mode: 'write' },
   'sphere list': { command: sphereList, mode: 'read' },
   'sphere invite': { command: sphereInvite, mode: 'write' },
-  'sphere join': { command: sphereJoin, mode: 'write' },
+  // A join waits on the network, for minutes when a person approves it; its one append
+  // (sphere.joined) decides on nothing it read, and appends run one at a time anyway: it
+  // must not hold up every write of the home meanwhile.
+  'sphere join': { command: sphereJoin, mode: 'read' },
+  'sphere requests': { command: sphereRequests, mode: 'read' },
+  'sphere approve': { command: sphereApprove, mode: 'write' },
+  'sphere deny': { command: sphereDeny, mode: 'write' },
   'sphere members': { command: sphereMembers, mode: 'read' },
   'sphere remove': { command: sphereRemove, mode: 'write' },
   'sphere leave': { command: sphereLeave, mode: 'write' },

@@ -142,7 +142,11 @@ export function registerDeviceCommands(program: Program): void {
     .option('--timeout <duration>', 'with --once: give up after', duration('--timeout'), 60_000)
     .action(async (opts: { once?: boolean; timeout: number }) => {
       const served = await runThroughServer(resolveHomePath(globals().home), deviceList, {})
-      if (served) return print('`cosmic serve` holds this home and keeps your devices in step while it runs.')
+      if (served) {
+        return print(
+          'Another process holds this home (`cosmic serve`, `cosmic sync`, or a waiting `cosmic sphere invite`); serve and sync keep your devices in step while they run.'
+        )
+      }
       await withLink(async (link, home) => {
         if (home.ledger.journals.length === 1 && listDevices(home).length === 1) {
           throw CosmicError.INVALID_INPUT('this home has no other device yet: pair one with `cosmic device pair`')

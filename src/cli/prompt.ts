@@ -56,3 +56,21 @@ export async function readPassphrase(sources: SecretSources, options: { confirm?
   }
   return passphrase
 }
+
+/**
+ * Asks a yes/no question on the terminal (no is the default). Null when there is no
+ * terminal, or the person pressed Ctrl-C or closed the input: the caller stops.
+ */
+export async function askYesNo(question: string): Promise<boolean | null> {
+  if (!process.stdin.isTTY) return null
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true })
+  try {
+    return await new Promise<boolean | null>((resolve) => {
+      rl.once('SIGINT', () => resolve(null))
+      rl.once('close', () => resolve(null))
+      rl.question(question, (answer) => resolve(/^y(es)?$/i.test(answer.trim())))
+    })
+  } finally {
+    rl.close()
+  }
+}

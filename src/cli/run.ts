@@ -46,7 +46,7 @@ export function printResult<O>(command: Command<unknown, O>, output: O): void {
 export async function runOnHome<I, O>(command: Command<I, O>, input: I): Promise<void> {
   const g = globals()
   const path = resolveHomePath(g.home)
-  // One home, one process: while `cosmic serve` holds this home, the command runs there.
+  // One home, one process: while `cosmic serve` (or sync, or a waiting invite) holds this home, the command runs there.
   const served = await runThroughServer(path, command, input)
   if (served) return printResult(command as Command<unknown, O>, served.output)
   const passphrase = await readPassphrase({ passphraseFile: g.passphraseFile })

@@ -4,7 +4,9 @@ import {
   peers,
   share,
   sharesList,
+  sphereApprove,
   sphereCreate,
+  sphereDeny,
   sphereFeed,
   sphereInvite,
   sphereJoin,
@@ -13,6 +15,7 @@ import {
   sphereMembers,
   spherePost,
   sphereRemove,
+  sphereRequests,
   sphereRotate,
   sphereSeed,
   unshare
@@ -20,9 +23,16 @@ import {
 import { CosmicError } from '../errors.js'
 import { Home, resolveHomePath } from '../store/home.js'
 import { DeviceLink, hasOtherDevices } from '../swarm/devices.js'
-import { lazySpheres, type Spheres } from '../swarm/spheres.js'
+import {
+  DEFAULT_APPROVAL_TIMEOUT_MS,
+  inviteNeedsApproval,
+  type JoinRequestView,
+  lazySpheres,
+  type Spheres
+} from '../swarm/spheres.js'
+import { serveLocalCommands } from './local-commands.js'
 import { registerMatchCommands } from './match.js'
-import { readPassphrase } from './prompt.js'
+import { askYesNo, readPassphrase } from './prompt.js'
 import { globals, integer, networkOptions, print, printResult, runOnHome, textArgument } from './run.js'
 
 /** "90s", "10m", "24h", "7d", or a number of seconds. */
@@ -69,6 +79,32 @@ function stopSignal(): { promise: Promise<void>; dispose(): void } {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/**
+ * A request to join, shown in the process that waits for it: on a terminal it asks the
+ * person (no is the default); otherwise it says how to decide from another terminal.
+ * False when the person stopped (Ctrl-C at the question).
+ */
+async function decideHere(spheres: Spheres, request: JoinRequestView): Promise<boolean> {
+  const sphere = request.sphere.slice(0, 12)
+  const who = `${request.name} (identity ${request.identity.slice(0, 12)}…)`
+  if (!process.stdin.isTTY) {
+    print(
+      `${who} asks to join ${request.sphereName} (request ${request.id}). To let them in: cosmic sphere approve ${sphere} ${request.id}; to refuse: cosmic sphere deny ${sphere} ${request.id}`
+    )
+    return true
+  }
+  const yes = await askYesNo(`${who} asks to join ${request.sphereName}. Let them in? [y/N] `)
+  if (yes === null) return false
+  try {
+    const decided = yes ? await spheres.approve(sphere, request.id) : await spheres.deny(sphere, request.id)
+    print((yes ? sphereApprove : sphereDeny).render(decided))
+  } catch (err) {
+    // Decided meanwhile elsewhere (another terminal, the web app), or the invite expired.
+    print(CosmicError.is(err) ? err.message : String(err))
+  }
+  return true
+}
+
 export function registerSphereCommands(program: Program): void {
   const sphere = program
     .command('sphere')
@@ -90,10 +126,18 @@ export function registerSphereCommands(program: Program): void {
     .description('print a one-time invite code, then stay online until it is used (or --no-wait)')
     .argument('<sphere>', 'the sphere: its key, a prefix of 4+ characters, or its name')
     .option('--expires <duration>', 'how long the code is valid: 90s, 10m, 24h, 7d', duration('--expires'))
-    .option('--no-wait', 'print the code and exit: another online member (cosmic sync / serve) admits them')
+    .option(
+      '--approve',
+      'a person on this home approves whoever asks with the code before they join (default: its holder is admitted)'
+    )
+    .option('--no-wait', 'print the code and exit: this home admits them later while `cosmic sync` / `serve` runs')
     .option('--wait-for <duration>', 'how long to stay online for the joiner', duration('--wait-for'), 600_000)
-    .action(async (ref: string, opts: { expires?: number; wait: boolean; waitFor: number }) => {
-      const input = { sphere: ref, ...(opts.expires !== undefined ? { expiresIn: opts.expires } : {}) }
+    .action(async (ref: string, opts: { expires?: number; approve?: boolean; wait: boolean; waitFor: number }) => {
+      const input = {
+        sphere: ref,
+        ...(opts.expires !== undefined ? { expiresIn: opts.expires } : {}),
+        ...(opts.approve ? { approve: true } : {})
+      }
       const path = resolveHomePath(globals().home)
       const served = await runThroughServer(path, sphereInvite, input)
       if (served) return printResult(sphereInvite, served.output)
@@ -105,54 +149,102 @@ export function registerSphereCommands(program: Program): void {
         printResult(sphereInvite, { ...output, online: opts.wait })
         if (!opts.wait) return
         await spheres.startNetwork()
-        if (!globals().json)
-          print(`Waiting up to ${Math.round(opts.waitFor / 60_000)} min for them to join (Ctrl-C stops)…`)
+        // While it waits, other commands on this home (`cosmic sphere approve` in another terminal) run here.
+        const stopLocal = await serveLocalCommands(home, spheres)
+        const json = globals().json
+        if (!json) print(`Waiting up to ${Math.round(opts.waitFor / 60_000)} min for them to join (Ctrl-C stops)…`)
         const stop = stopSignal()
         const end = Date.now() + opts.waitFor
         let stopped = false
         stop.promise.then(() => {
           stopped = true
         })
+        const asked = new Set<string>()
+        const { sphere: chain } = await spheres.get(output.sphere)
         try {
           while (!stopped && Date.now() < end) {
             const record = spheres.registry.get(output.sphere)
             const used = record?.invites.find((i) => i.id === output.id && i.used !== null)
-            if (used) {
-              const { sphere: s } = await spheres.get(output.sphere)
-              const member = used.usedBy ? await s.member(used.usedBy) : null
-              if (!globals().json) print(`${member?.name ?? 'They'} joined; staying online while they catch up…`)
+            // Used: they are in once the sphere has them (an approval waits for their device).
+            const member = used?.usedBy ? await chain.member(used.usedBy) : null
+            if (used && (member || !used.usedBy)) {
+              if (!json) print(`${member?.name ?? 'They'} joined; staying online while they catch up…`)
               // Stay while the joiner is connected (it disconnects once it is a writer), at most 30 s.
               const settle = Date.now() + 30_000
               await sleep(500)
               while (!stopped && Date.now() < settle && spheres.peers().length > 0) await sleep(250)
               return
             }
+            for (const request of spheres.requests(output.sphere)) {
+              if (request.invite !== output.id || request.status !== 'pending' || asked.has(request.id)) continue
+              asked.add(request.id)
+              if (json) continue
+              if (!(await decideHere(spheres, request))) stopped = true
+            }
             await sleep(300)
           }
-          if (!globals().json) {
+          if (!json && !stopped) {
             print(
-              'Nobody used the code while this ran. It stays valid until it expires; any online member admits its holder.'
+              output.approve
+                ? 'Nobody joined with the code while this ran. It stays valid until it expires; this home holds requests while `cosmic sync` or `cosmic serve` runs.'
+                : 'Nobody used the code while this ran. It stays valid until it expires; this home admits its holder while `cosmic sync` or `cosmic serve` runs.'
             )
           }
         } finally {
           stop.dispose()
+          await stopLocal()
         }
       })
     })
 
   sphere
     .command('join')
-    .description('join a sphere with an invite code (a member must be online)')
+    .description('join a sphere with an invite code (the home that made it must be online)')
     .argument('<code>', 'the code from `cosmic sphere invite`')
-    .option('--timeout <duration>', 'how long to wait for a member to answer', duration('--timeout'))
+    .option(
+      '--timeout <duration>',
+      'how long to wait for an answer (default 60s; 10m when a person approves the code)',
+      duration('--timeout')
+    )
     .option('--name <name>', 'the name members see (default: your name in this home)')
-    .action((code: string, opts: { timeout?: number; name?: string }) =>
-      runOnHome(sphereJoin, {
+    .action((code: string, opts: { timeout?: number; name?: string }) => {
+      if (!globals().json && inviteNeedsApproval(code)) {
+        const wait = opts.timeout ?? DEFAULT_APPROVAL_TIMEOUT_MS
+        process.stderr.write(
+          `This invite needs the approval of a person on the home that made it: waiting for them to approve your request (up to ${
+            wait % 60_000 === 0 ? `${wait / 60_000} min` : `${Math.round(wait / 1000)} s`
+          }; --timeout changes it; Ctrl-C stops)…\n`
+        )
+      }
+      return runOnHome(sphereJoin, {
         code,
         ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}),
         ...(opts.name !== undefined ? { name: opts.name } : {})
       })
+    })
+
+  sphere
+    .command('requests')
+    .description('requests to join with your --approve invites that wait for you (they wait while this home is online)')
+    .argument('[sphere]', 'only this sphere')
+    .option('--all', 'the decided ones too (approved, denied, expired)')
+    .action((ref: string | undefined, opts: { all?: boolean }) =>
+      runOnHome(sphereRequests, { ...(ref !== undefined ? { sphere: ref } : {}), all: opts.all ?? false })
     )
+
+  sphere
+    .command('approve')
+    .description('let in someone who asked to join with your --approve invite: they become a member')
+    .argument('<sphere>')
+    .argument('<request>', 'its id from `cosmic sphere requests` (or a prefix), or the name they gave')
+    .action((ref: string, request: string) => runOnHome(sphereApprove, { sphere: ref, request }))
+
+  sphere
+    .command('deny')
+    .description('refuse someone who asked to join with your --approve invite (they are told JOIN_DENIED)')
+    .argument('<sphere>')
+    .argument('<request>', 'its id from `cosmic sphere requests` (or a prefix), or the name they gave')
+    .action((ref: string, request: string) => runOnHome(sphereDeny, { sphere: ref, request }))
 
   sphere
     .command('members')
@@ -277,10 +369,12 @@ export function registerSphereCommands(program: Program): void {
       if (served) {
         if (!served.output.online) {
           throw CosmicError.NETWORK_REFUSED(
-            '`cosmic serve` holds this home and is offline (sync_enabled is false or mirror_mode is local)'
+            'another process (`cosmic serve`) holds this home and is offline (sync_enabled is false or mirror_mode is local)'
           )
         }
-        return print(`\`cosmic serve\` holds this home and is already online (${served.output.peers.length} peers).`)
+        return print(
+          `Another process (\`cosmic serve\` or \`cosmic sync\`) holds this home and is already online (${served.output.peers.length} peers).`
+        )
       }
       await withSpheres(async (spheres, home) => {
         const network = await spheres.startNetwork()
@@ -288,8 +382,24 @@ export function registerSphereCommands(program: Program): void {
         const link = hasOtherDevices(home) ? new DeviceLink(home, networkOptions()) : null
         await link?.start()
         cleanups.push(() => link?.close())
+        // Other commands on this home (`cosmic sphere approve`) run here while it is online.
+        cleanups.push(await serveLocalCommands(home, spheres, link ? async () => link : undefined))
         const list = spheres.registry.list()
         const json = globals().json
+        const told = new Set<string>()
+        const offRequests = spheres.onRequestChange((change) => {
+          if (json || change.status !== 'pending' || told.has(change.request)) return
+          told.add(change.request)
+          const request = spheres.requests(change.sphere).find((r) => r.id === change.request)
+          if (!request) return
+          const sphere = request.sphere.slice(0, 12)
+          print(
+            `  ${request.name} (identity ${request.identity.slice(0, 12)}…) asks to join ${request.sphereName} (request ${request.id}): cosmic sphere approve ${sphere} ${request.id}, or cosmic sphere deny ${sphere} ${request.id}`
+          )
+        })
+        cleanups.push(async () => {
+          offRequests()
+        })
         const report = async () => {
           const rows = []
           for (const record of list) {

@@ -4,7 +4,7 @@ import { listShares, type ShareRow } from '../projections/shares.js'
 import type { PeerStatus } from '../swarm/network.js'
 import type { MemberRecord } from '../swarm/sphere.js'
 import type { ChainFeedItem, ChainRejection } from '../swarm/sphere-chain.js'
-import type { InviteResult, RotationResult, SphereSummary, Spheres } from '../swarm/spheres.js'
+import type { InviteResult, JoinRequestView, RotationResult, SphereSummary, Spheres } from '../swarm/spheres.js'
 import { type CommandContext, defineCommand } from './command.js'
 import { formatTime, plural, shortId } from './format.js'
 import { parseTime, type TimeInput } from './history.js'
@@ -25,9 +25,9 @@ function renderKey(s: Pick<SphereSummary, 'epoch' | 'rotated' | 'pending' | 'lef
 function renderSphere(s: SphereSummary): string {
   return `${s.name}  ${s.key.slice(0, 12)}  ${s.role}, ${plural(s.members, 'member')}, ${plural(s.items, 'shared item')}${
     s.writable || s.pending ? '' : '  (not a member any more)'
-  }${s.openInvites ? `, ${plural(s.openInvites, 'open invite')}` : ''}; ${renderKey(s)}${
-    s.keyProblem ? `\n  the newest key could not be followed: ${s.keyProblem}` : ''
-  }`
+  }${s.openInvites ? `, ${plural(s.openInvites, 'open invite')}` : ''}${
+    s.pendingRequests ? `, ${plural(s.pendingRequests, 'request')} to join waiting for you` : ''
+  }; ${renderKey(s)}${s.keyProblem ? `\n  the newest key could not be followed: ${s.keyProblem}` : ''}`
 }
 
 export const sphereCreate = defineCommand<{ name: string }, SphereSummary>({
@@ -61,17 +61,20 @@ export interface InviteInput {
   sphere: string
   /** How long the invite stays valid, ms. */
   expiresIn?: number
+  /** A person on this home approves each request to join with it (else its holder is admitted). */
+  approve?: boolean
 }
 
 export const sphereInvite = defineCommand<InviteInput, InviteResult & { online: boolean }>({
   name: 'sphere invite',
-  summary: 'make a one-time invite code; whoever holds it joins while a member is online',
+  summary:
+    'make a one-time invite code; whoever holds it joins while this home is online (with approve: once a person here approves them)',
   async run(ctx, input) {
     const spheres = await spheresOf(ctx)
-    const invite = await spheres.invite(
-      input.sphere,
-      input.expiresIn !== undefined ? { expiresIn: input.expiresIn } : {}
-    )
+    const invite = await spheres.invite(input.sphere, {
+      ...(input.expiresIn !== undefined ? { expiresIn: input.expiresIn } : {}),
+      ...(input.approve ? { approve: true } : {})
+    })
     return { ...invite, online: spheres.online }
   },
   render(o) {
@@ -81,9 +84,80 @@ export const sphereInvite = defineCommand<InviteInput, InviteResult & { online: 
       '',
       `  cosmic sphere join ${o.code}`,
       '',
+      o.approve
+        ? `You approve them before they join: their request waits here (cosmic sphere requests ${o.sphere.slice(0, 12)}; cosmic sphere approve or deny).`
+        : '',
       o.online
-        ? 'This device is online and will admit them.'
-        : 'A member must be online when they join: keep `cosmic sync` or `cosmic serve` running.'
+        ? `This device is online and will ${o.approve ? 'hold their request for you' : 'admit them'}.`
+        : 'This home must be online when they ask: keep `cosmic sync` or `cosmic serve` running.'
+    ]
+      .filter((line, i, all) => line !== '' || all[i - 1] !== '')
+      .join('\n')
+  }
+})
+
+function renderRequest(r: JoinRequestView): string {
+  const state: Record<JoinRequestView['status'], string> = {
+    pending: r.waiting ? 'waiting now' : 'waiting (their device is not connected)',
+    approved: r.admitted
+      ? `approved, joined ${formatTime(r.admitted)}`
+      : 'approved; they join when their device asks again',
+    denied: `denied ${formatTime(r.decided ?? 0)}`,
+    expired: 'expired with its invite',
+    used: 'closed: the invite admitted someone else'
+  }
+  return `${r.id}  ${r.name}  ${r.identity.slice(0, 12)}  asks to join ${r.sphereName}  since ${formatTime(r.asked)}; ${
+    state[r.status]
+  }${r.status === 'pending' && r.expires ? ` (the invite expires ${formatTime(r.expires)})` : ''}`
+}
+
+export const sphereRequests = defineCommand<{ sphere?: string; all?: boolean }, { requests: JoinRequestView[] }>({
+  name: 'sphere requests',
+  summary: 'requests to join with your approve invites that wait for you (all: the decided ones too)',
+  async run(ctx, input) {
+    const spheres = await spheresOf(ctx)
+    return { requests: spheres.requests(input.sphere, { all: input.all ?? false }) }
+  },
+  render(o) {
+    if (o.requests.length === 0) return 'No request to join waits for you.'
+    const first = o.requests.find((r) => r.status === 'pending')
+    return [
+      ...o.requests.map(renderRequest),
+      ...(first
+        ? [
+            '',
+            `Let them in: cosmic sphere approve ${first.sphere.slice(0, 12)} ID   Refuse: cosmic sphere deny ${first.sphere.slice(0, 12)} ID`
+          ]
+        : [])
+    ].join('\n')
+  }
+})
+
+export const sphereApprove = defineCommand<{ sphere: string; request: string }, JoinRequestView>({
+  name: 'sphere approve',
+  summary: 'let in someone who asked to join with your approve invite (sphere.member.added in the sphere)',
+  async run(ctx, input) {
+    return (await spheresOf(ctx)).approve(input.sphere, input.request)
+  },
+  render(r) {
+    return r.admitted
+      ? `Approved: ${r.name} (${r.identity.slice(0, 12)}) is a member of ${r.sphereName} now.`
+      : `Approved ${r.name} (${r.identity.slice(0, 12)}): they join ${r.sphereName} when their device asks again (cosmic sphere join with the same code), while this home is online.`
+  }
+})
+
+export const sphereDeny = defineCommand<{ sphere: string; request: string }, JoinRequestView>({
+  name: 'sphere deny',
+  summary: 'refuse someone who asked to join with your approve invite; they are told JOIN_DENIED',
+  async run(ctx, input) {
+    return (await spheresOf(ctx)).deny(input.sphere, input.request)
+  },
+  render(r) {
+    return [
+      `Denied the request of ${r.name} (${r.identity.slice(0, 12)}) to join ${r.sphereName}: ${
+        r.waiting ? 'they are told now' : 'they are told when their device asks'
+      } (JOIN_DENIED). Nothing about them reached the sphere; this home keeps the denial.`,
+      'The invite stays valid for someone else until it expires.'
     ].join('\n')
   }
 })

@@ -5,6 +5,7 @@ import sodium from 'sodium-universal'
 import { CosmicError } from '../errors.js'
 import { deriveKey, randomBytes } from '../events/crypto.js'
 import { writeFileAtomic } from '../store/vault.js'
+import type { JoinRequestRecord } from './join-requests.js'
 
 /**
  * The spheres this home is in, with the secrets to read them (each sphere's
@@ -34,6 +35,11 @@ export interface InviteRecord {
    * Absent in invites made before key rotation existed.
    */
   seed?: string
+  /**
+   * A person on this home approves each request to join with it (`--approve`); absent or
+   * false: its holder is admitted automatically (the default).
+   */
+  approve?: boolean
 }
 
 /** An epoch after 0 of a sphere (a new Autobase after a key rotation, docs/spheres.md), as this home holds it. */
@@ -66,6 +72,8 @@ export interface SphereRecord {
   seeders?: string[]
   /** The epochs after 0 this home holds the keys of, in order (absent: none yet). */
   epochs?: EpochRecord[]
+  /** Requests to join with this home's `--approve` invites: pending ones, and the newest decided ones. */
+  requests?: JoinRequestRecord[]
 }
 
 interface Sealed {
@@ -75,6 +83,9 @@ interface Sealed {
 }
 
 export class SphereRegistry {
+  /** Writes of the file, in order: the last one written is the newest state. */
+  private writing: Promise<void> = Promise.resolve()
+
   private constructor(
     private readonly path: string,
     private readonly key: Uint8Array,
@@ -148,13 +159,24 @@ export class SphereRegistry {
     await this.save(this.spheres.filter((s) => s.key !== key))
   }
 
-  private async save(spheres: SphereRecord[]): Promise<void> {
+  /**
+   * The new state is what every reader sees from now on, before it is on disk, so a
+   * caller that reads a record and puts a changed copy without awaiting in between never
+   * loses another caller's change; the file writes run one at a time, in that order.
+   */
+  private save(spheres: SphereRecord[]): Promise<void> {
+    this.spheres = spheres
+    const run = this.writing.then(() => this.write(spheres))
+    this.writing = run.catch(() => {})
+    return run
+  }
+
+  private async write(spheres: SphereRecord[]): Promise<void> {
     const plain = b4a.from(JSON.stringify(spheres), 'utf8')
     const nonce = randomBytes(sodium.crypto_secretbox_NONCEBYTES)
     const box = b4a.alloc(plain.byteLength + sodium.crypto_secretbox_MACBYTES)
     sodium.crypto_secretbox_easy(box, plain, nonce, this.key)
     const sealed: Sealed = { format: FORMAT, nonce: b4a.toString(nonce, 'hex'), box: b4a.toString(box, 'base64') }
     await writeFileAtomic(this.path, `${JSON.stringify(sealed)}\n`)
-    this.spheres = spheres
   }
 }

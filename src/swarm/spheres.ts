@@ -25,6 +25,16 @@ import {
   sealFollow,
   sealHistory
 } from './epoch-keys.js'
+import {
+  DENY,
+  decideJoin,
+  inviteExpired,
+  type JoinRequestRecord,
+  type JoinRequestStatus,
+  joinRequestId,
+  MAX_PENDING_PER_INVITE,
+  withRequest
+} from './join-requests.js'
 import { type NetworkOptions, type PeerStatus, SwarmNode } from './network.js'
 import { type EpochRecord, type InviteRecord, type SphereRecord, SphereRegistry } from './registry.js'
 import { formatSeederKey, parseSeederKey, Seeding, seedAutobase } from './seeding.js'
@@ -35,6 +45,10 @@ export const SPHERES_DIR = 'spheres'
 /** A one-time invite lasts this long unless `--expires` says otherwise. */
 export const DEFAULT_INVITE_TTL_MS = 24 * 60 * 60 * 1000
 export const DEFAULT_JOIN_TIMEOUT_MS = 60_000
+/** How long a candidate waits with an invite that a person approves, unless told otherwise. */
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 10 * 60_000
+/** The longest a timer can wait in Node (about 24.8 days); a later expiry is checked when it matters. */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 export interface SpheresOptions extends NetworkOptions {
   /** A long-running holder (`serve`): go online by itself once the home is in a sphere and the person allows it. */
@@ -89,6 +103,8 @@ export interface SphereSummary {
   items: number
   writable: boolean
   openInvites: number
+  /** Requests to join with this home's invites that wait for a person here (`cosmic sphere requests`). */
+  pendingRequests: number
   /** The newest epoch (key) this home holds: 0 until the sphere's key is first rotated. */
   epoch: number
   /** When that epoch began (the last key rotation this home followed), null for epoch 0. */
@@ -106,6 +122,50 @@ export interface InviteResult {
   code: string
   id: string
   expires: number
+  /** A person on this home approves each request to join with it (else its holder is admitted). */
+  approve: boolean
+}
+
+/** A request to join, as `cosmic sphere requests` and the API show it. */
+export interface JoinRequestView {
+  id: string
+  sphere: string
+  sphereName: string
+  /** The invite it came with. */
+  invite: string
+  /** When that invite expires (ms; 0 never): a request still pending then is refused. */
+  expires: number
+  /** Their identity key, as their request presents it. */
+  identity: string
+  /** The name they gave. */
+  name: string
+  asked: number
+  lastAsked: number
+  /** `pending` is read as `expired` once the invite expired. */
+  status: JoinRequestStatus
+  decided: number | null
+  admitted: number | null
+  /** Their device is connected and waiting for the answer now (after approve or deny: it was, and got the answer at once). */
+  waiting: boolean
+}
+
+/** What changed about a request, for whoever shows them (the waiting `cosmic sphere invite`). */
+export interface JoinRequestChange {
+  sphere: string
+  request: string
+  status: JoinRequestStatus
+}
+
+/** A held request's end, wrapped so that returning it from an async function does not wait for it. */
+interface Held {
+  readonly released: Promise<void>
+}
+
+/** A request held open while a person decides: blind-pairing waits for `onadd`, so the answer can come later. */
+interface HeldRequest {
+  readonly request: BlindPairing.MemberRequest
+  readonly ask: JoinRequest
+  release(): void
 }
 
 export interface RotationResult {
@@ -149,8 +209,13 @@ export class Spheres {
   private closing = false
   /** Joins in progress: until the sphere arrives, this device cannot know its members. */
   private joining = 0
+  /** The spheres (discovery keys, hex) this home is asking to join: one ask per sphere at a time. */
+  private readonly joiningSpheres = new Set<string>()
   /** Invites being answered right now: one request per invite wins. */
   private readonly admitting = new Set<string>()
+  /** Requests waiting for a person, by `${sphere}:${request}`, while their device waits for the answer. */
+  private readonly held = new Map<string, HeldRequest>()
+  private readonly requestListeners = new Set<(change: JoinRequestChange) => void>()
   private readonly clock: () => number
 
   private constructor(
@@ -259,6 +324,7 @@ export class Spheres {
       items: meta?.items ?? 0,
       writable: sphere.writable,
       openInvites: record.invites.filter((i) => i.used === null && (i.expires === 0 || i.expires > now)).length,
+      pendingRequests: this.requestViews(record).filter((r) => r.status === 'pending').length,
       epoch: state.epoch,
       rotated: state.rotated,
       pending: state.pending,
@@ -675,7 +741,7 @@ export class Spheres {
     if (!this.members.has(record.key)) {
       const member = network.pairing.addMember({
         discoveryKey: this.sphereDiscoveryKey(record),
-        onadd: (request) => this.onJoinRequest(record.key, request)
+        onadd: (request) => this.answerJoinRequest(record.key, request)
       })
       this.members.set(record.key, member)
     }
@@ -753,6 +819,8 @@ export class Spheres {
   }
 
   async stopNetwork(): Promise<void> {
+    // A held request keeps blind-pairing's poll waiting: let go first, or closing it hangs.
+    this.releaseHeld()
     const network = this.network
     this.network = null
     this.members.clear()
@@ -764,14 +832,18 @@ export class Spheres {
   // -------------------------------------------------------------------------
   // Invites and joining
 
-  async invite(ref: string, options: { expiresIn?: number } = {}): Promise<InviteResult> {
+  async invite(ref: string, options: { expiresIn?: number; approve?: boolean } = {}): Promise<InviteResult> {
     const { record, sphere } = await this.get(ref)
     await this.requireWritable(record, sphere)
     const ttl = options.expiresIn ?? DEFAULT_INVITE_TTL_MS
     if (!Number.isSafeInteger(ttl) || ttl <= 0) throw CosmicError.INVALID_INPUT('--expires must be a positive duration')
     const expires = this.clock() + ttl
+    const approve = options.approve ?? false
     // Invites name the sphere (epoch 0's key), so a code stays good across key rotations.
-    const created = BlindPairing.createInvite(fromHex(record.key), { expires })
+    // `sensitive` is a flag bit blind-pairing carries in the code and never reads: here it
+    // tells the candidate's device to say it waits for a person (and to wait longer). The
+    // member's own record decides; the bit is only a hint for the candidate.
+    const created = BlindPairing.createInvite(fromHex(record.key), { expires, sensitive: approve })
     const invite: InviteRecord = {
       id: toHex(created.id),
       publicKey: toHex(created.publicKey),
@@ -779,76 +851,375 @@ export class Spheres {
       expires,
       used: null,
       usedBy: null,
-      seed: toHex(created.seed)
+      seed: toHex(created.seed),
+      ...(approve ? { approve: true } : {})
     }
     const fresh = this.registry.get(record.key) ?? record
     await this.registry.put({ ...fresh, invites: [...fresh.invites, invite] })
-    return { sphere: record.key, code: z32.encode(created.invite), id: invite.id, expires }
+    return { sphere: record.key, code: z32.encode(created.invite), id: invite.id, expires, approve }
   }
 
   /**
-   * A member's side of pairing: a one-time, unexpired invite admits the candidate who
-   * holds it, into the newest epoch, whose keys it answers with.
+   * A member's side of pairing. Only the home that made the invite answers it (other
+   * members do not hold it). One request at a time per sphere is decided (`decideJoin`):
+   * the device is admitted into the newest epoch, whose keys the answer carries; or the
+   * request is held for a person (an `--approve` invite) and answered when they decide;
+   * or it is refused with a status the candidate reads (denied, used, expired).
    */
-  private async onJoinRequest(sphereKey: string, request: BlindPairing.MemberRequest): Promise<void> {
+  private async answerJoinRequest(sphereKey: string, request: BlindPairing.MemberRequest): Promise<void> {
+    let held: Held | undefined
     try {
-      const record = this.registry.get(sphereKey)
-      if (!record) return request.deny()
-      const inviteId = toHex(request.inviteId)
-      const invite = record.invites.find((i) => i.id === inviteId)
-      if (!invite) return // another member's invite: they answer it
-      // blind-pairing delivers a request again while it waits for the answer: the one
-      // being answered answers it.
-      if (this.admitting.has(inviteId)) return
-      const userData = request.open(fromHex(invite.publicKey))
-      if (!userData) return request.deny()
-      const ask = c.decode(joinRequest, userData)
-      if (!verify(ask.proof, writerBindingMessage(this.sphereDiscoveryKey(record), ask.writer), ask.identity)) {
-        return request.deny()
+      held = await this.locked(`requests:${sphereKey}`, () => this.decideRequest(sphereKey, request))
+    } catch {
+      // blind-pairing swallows errors in onadd and hangs the flow: answer instead (with
+      // nothing the candidate reads as a person's refusal: it times out, as before).
+      request.deny({ status: DENY.SILENT })
+      return
+    }
+    // blind-pairing answers when this settles: a held request, once a person decided.
+    await held?.released
+  }
+
+  private async decideRequest(sphereKey: string, request: BlindPairing.MemberRequest): Promise<Held | undefined> {
+    const record = this.registry.get(sphereKey)
+    if (!record) return void request.deny({ status: DENY.SILENT })
+    const inviteId = toHex(request.inviteId)
+    const invite = record.invites.find((i) => i.id === inviteId)
+    if (!invite) return // another member's invite: they answer it
+    // blind-pairing delivers a request again while it waits for the answer: the one
+    // being answered answers it.
+    if (this.admitting.has(inviteId)) return
+    const userData = request.open(fromHex(invite.publicKey))
+    if (!userData) return void request.deny({ status: DENY.SILENT })
+    const ask = c.decode(joinRequest, userData)
+    if (!verify(ask.proof, writerBindingMessage(this.sphereDiscoveryKey(record), ask.writer), ask.identity)) {
+      return void request.deny({ status: DENY.SILENT })
+    }
+    const identity = toHex(ask.identity)
+    const id = joinRequestId(inviteId, identity)
+    const existing = record.requests?.find((r) => r.id === id)
+    const decision = decideJoin(invite, existing, identity, this.clock())
+    switch (decision.kind) {
+      case 'refuse':
+        if (decision.mark && existing?.status === 'pending')
+          await this.closeRequest(record.key, existing, decision.mark)
+        return void request.deny({ status: decision.status })
+      case 'admit': {
+        const newest = await this.admit(record, invite, ask)
+        request.confirm(this.joinAnswer(record, invite, newest))
+        return
       }
-      if (invite.used !== null) {
-        // The same person asking again (their answer was lost): the same answer. Anyone else: used.
-        if (invite.usedBy !== toHex(ask.identity)) return request.deny()
-        return request.confirm(this.joinAnswer(record, invite, (await this.sphere(record)).newest))
+      case 'hold':
+        return this.hold(record, invite, ask, request, existing)
+      default: {
+        const never: never = decision
+        throw new Error(`unknown decision ${JSON.stringify(never)}`)
       }
-      if (invite.expires !== 0 && invite.expires <= this.clock()) return request.deny()
+    }
+  }
+
+  /**
+   * Admits the device that asks into the newest epoch (a `sphere.member.added` carrying
+   * its signed binding, unless that device is already a writer: an answer that was lost),
+   * and marks the invite used by them and their request (if any) admitted.
+   */
+  private async admit(record: SphereRecord, invite: InviteRecord, ask: JoinRequest): Promise<EpochHandle> {
+    this.admitting.add(invite.id)
+    try {
       const name = ask.name.trim().slice(0, 200) || 'member'
-      this.admitting.add(inviteId)
-      let newest: EpochHandle
-      try {
-        newest = await this.locked(sphereKey, async () => {
-          const chain = await this.sphere(record)
-          const handle = chain.newest
-          if (!handle.sphere.writable || (await handle.sphere.rotation())) {
-            throw CosmicError.CONFLICT('this device cannot admit anyone into the newest epoch')
-          }
-          if (handle.epoch > 0 && !invite.seed) {
-            throw CosmicError.CONFLICT('an invite made before key rotation cannot carry the new key')
-          }
-          await handle.sphere.publish('sphere.member.added', {
-            member: toHex(ask.identity),
-            writer: toHex(ask.writer),
-            name,
-            proof: toHex(ask.proof),
-            peer: toHex(ask.peer)
-          })
-          return handle
+      const newest = await this.locked(record.key, async () => {
+        const chain = await this.sphere(record)
+        const handle = chain.newest
+        if ((await handle.sphere.get(`writers/${toHex(ask.writer)}`)) !== null) return handle
+        if (!handle.sphere.writable || (await handle.sphere.rotation())) {
+          throw CosmicError.CONFLICT('this device cannot admit anyone into the newest epoch')
+        }
+        if (handle.epoch > 0 && !invite.seed) {
+          throw CosmicError.CONFLICT('an invite made before key rotation cannot carry the new key')
+        }
+        await handle.sphere.publish('sphere.member.added', {
+          member: toHex(ask.identity),
+          writer: toHex(ask.writer),
+          name,
+          proof: toHex(ask.proof),
+          peer: toHex(ask.peer)
         })
-        await this.network?.recheck()
-        const latest = this.registry.get(sphereKey) ?? record
+        return handle
+      })
+      await this.network?.recheck()
+      const identity = toHex(ask.identity)
+      const now = this.clock()
+      const latest = this.registry.get(record.key) ?? record
+      const id = joinRequestId(invite.id, identity)
+      const request = latest.requests?.find((r) => r.id === id)
+      await this.registry.put({
+        ...latest,
+        invites: latest.invites.map((i) =>
+          i.id === invite.id && i.used === null ? { ...i, used: now, usedBy: identity } : i
+        ),
+        ...(request
+          ? {
+              requests: withRequest(latest.requests ?? [], {
+                ...request,
+                status: 'approved',
+                decided: request.decided ?? now,
+                admitted: request.admitted ?? now
+              })
+            }
+          : {})
+      })
+      if (request) this.notify({ sphere: record.key, request: id, status: 'approved' })
+      return newest
+    } finally {
+      this.admitting.delete(invite.id)
+    }
+  }
+
+  /**
+   * Keeps a request for a person: recorded (so it outlives a restart of this process),
+   * and held open while the candidate's device waits, until a person approves or denies
+   * it, the invite expires, or the network stops (then it is answered when the device
+   * asks again). A newer ask of the same person (a restarted join) replaces the older.
+   */
+  private async hold(
+    record: SphereRecord,
+    invite: InviteRecord,
+    ask: JoinRequest,
+    request: BlindPairing.MemberRequest,
+    existing: JoinRequestRecord | undefined
+  ): Promise<Held | undefined> {
+    const pending = (record.requests ?? []).filter((r) => r.invite === invite.id && r.status === 'pending')
+    if (!existing && pending.length >= MAX_PENDING_PER_INVITE) return void request.deny({ status: DENY.SILENT })
+    const identity = toHex(ask.identity)
+    const id = joinRequestId(invite.id, identity)
+    const now = this.clock()
+    const entry: JoinRequestRecord = {
+      id,
+      invite: invite.id,
+      identity,
+      name: ask.name.trim().slice(0, 200) || 'member',
+      asked: existing?.asked ?? now,
+      lastAsked: now,
+      status: 'pending',
+      decided: null,
+      admitted: null
+    }
+    const latest = this.registry.get(record.key) ?? record
+    await this.registry.put({ ...latest, requests: withRequest(latest.requests ?? [], entry) })
+    const key = heldKey(record.key, id)
+    // Holding keeps blind-pairing's member waiting on this answer (a request found through
+    // the DHT pauses that sphere's DHT poll; requests over a connection, the usual path,
+    // are answered each on their own), so it lasts only while the device waits: an
+    // expiry, a decision, or the network stopping ends it.
+    this.held.get(key)?.release()
+    const released = new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined
+      const left = invite.expires === 0 ? null : invite.expires - this.clock()
+      if (left !== null && left < MAX_TIMER_MS) {
+        timer = setTimeout(() => void this.expireRequest(record.key, id).catch(() => {}), Math.max(0, left))
+        timer.unref()
+      }
+      const entryHeld: HeldRequest = {
+        request,
+        ask,
+        release: () => {
+          clearTimeout(timer)
+          if (this.held.get(key) === entryHeld) this.held.delete(key)
+          resolve()
+        }
+      }
+      this.held.set(key, entryHeld)
+    })
+    this.notify({ sphere: record.key, request: id, status: 'pending' })
+    // Wrapped: an async function returning the promise itself would wait for it.
+    return { released }
+  }
+
+  /** A held request whose invite expired: recorded as expired, and the candidate told (INVITE_EXPIRED). */
+  private expireRequest(sphereKey: string, id: string): Promise<void> {
+    return this.locked(`requests:${sphereKey}`, async () => {
+      const record = this.registry.get(sphereKey)
+      const request = record?.requests?.find((r) => r.id === id)
+      const invite = record?.invites.find((i) => i.id === request?.invite)
+      if (!record || !request || !invite || request.status !== 'pending') return
+      if (!inviteExpired(invite, this.clock())) return
+      await this.closeRequest(sphereKey, request, 'expired')
+    })
+  }
+
+  /** Ends a pending request without admitting it: recorded, and a waiting candidate told why. */
+  private async closeRequest(sphereKey: string, request: JoinRequestRecord, status: JoinRequestStatus): Promise<void> {
+    const latest = this.registry.get(sphereKey)
+    if (!latest) return
+    const decided: JoinRequestRecord = { ...request, status, decided: this.clock() }
+    await this.registry.put({ ...latest, requests: withRequest(latest.requests ?? [], decided) })
+    const held = this.held.get(heldKey(sphereKey, request.id))
+    if (held) {
+      held.request.deny({ status: status === 'denied' ? DENY.DENIED : status === 'used' ? DENY.USED : DENY.EXPIRED })
+      held.release()
+    }
+    this.notify({ sphere: sphereKey, request: request.id, status })
+  }
+
+  private notify(change: JoinRequestChange): void {
+    for (const listener of this.requestListeners) {
+      try {
+        listener(change)
+      } catch {
+        // A listener's failure is its own.
+      }
+    }
+  }
+
+  /** Calls `listener` when a request to join arrives, is asked again, or is decided; returns the unsubscribe. */
+  onRequestChange(listener: (change: JoinRequestChange) => void): () => void {
+    this.requestListeners.add(listener)
+    return () => this.requestListeners.delete(listener)
+  }
+
+  private requestViews(record: SphereRecord): JoinRequestView[] {
+    const now = this.clock()
+    return (record.requests ?? []).map((r) => {
+      const invite = record.invites.find((i) => i.id === r.invite)
+      const expires = invite?.expires ?? 0
+      const status: JoinRequestStatus =
+        r.status === 'pending' && invite && inviteExpired(invite, now) ? 'expired' : r.status
+      return {
+        id: r.id,
+        sphere: record.key,
+        sphereName: record.name,
+        invite: r.invite,
+        expires,
+        identity: r.identity,
+        name: r.name,
+        asked: r.asked,
+        lastAsked: r.lastAsked,
+        status,
+        decided: r.decided,
+        admitted: r.admitted,
+        waiting: this.held.has(heldKey(record.key, r.id))
+      }
+    })
+  }
+
+  /**
+   * Requests to join with this home's invites, oldest first: the ones that wait for a
+   * person (and approved ones whose device has not come back yet), or with `all` the
+   * decided ones this home keeps too. Every sphere, or one.
+   */
+  requests(ref?: string, options: { all?: boolean } = {}): JoinRequestView[] {
+    const records = ref === undefined ? this.registry.list() : [this.registry.resolve(ref)]
+    return records
+      .flatMap((record) => this.requestViews(record))
+      .filter((r) => options.all || r.status === 'pending' || (r.status === 'approved' && r.admitted === null))
+      .sort((a, b) => a.asked - b.asked)
+  }
+
+  /** A request by its id, a unique prefix of 4 or more characters, or the name it gave (among pending ones). */
+  private resolveRequest(record: SphereRecord, ref: string): JoinRequestRecord {
+    const requests = record.requests ?? []
+    const lower = ref.trim().toLowerCase()
+    const exact = requests.find((r) => r.id === lower)
+    if (exact) return exact
+    const byPrefix = /^[0-9a-f]{4,15}$/.test(lower) ? requests.filter((r) => r.id.startsWith(lower)) : []
+    const byName = requests.filter((r) => r.status === 'pending' && r.name === ref.trim())
+    const matches = [...new Set([...byPrefix, ...byName])]
+    if (matches.length === 1) return matches[0] as JoinRequestRecord
+    if (matches.length > 1) {
+      throw CosmicError.INVALID_INPUT(`"${ref}" names ${matches.length} requests to join ${record.name}: use their id`)
+    }
+    throw CosmicError.NOT_FOUND(
+      `no request to join ${record.name} is "${ref}"; cosmic sphere requests ${record.key.slice(0, 12)} lists them`
+    )
+  }
+
+  /** Refuses a decision on a request that is not pending, saying what became of it. */
+  private requirePending(record: SphereRecord, request: JoinRequestRecord): void {
+    if (request.status === 'pending') return
+    const when = request.decided ? ` on ${new Date(request.decided).toISOString()}` : ''
+    const what: Record<Exclude<JoinRequestStatus, 'pending'>, string> = {
+      approved: `was already approved${when}`,
+      denied: `was already denied${when}`,
+      expired: `expired${when} with its invite`,
+      used: `was closed${when}: the invite admitted someone else`
+    }
+    throw CosmicError.CONFLICT(`the request from ${request.name} to join ${record.name} ${what[request.status]}`)
+  }
+
+  /**
+   * A person on this home lets the candidate in. If their device waits now, it is admitted
+   * at once (`sphere.member.added`) and answered; otherwise the approval is recorded and
+   * the device is admitted when it asks again (`cosmic sphere join` with the same code).
+   * The code is then used: anyone else who asked with it is told so.
+   */
+  async approve(ref: string, requestRef: string): Promise<JoinRequestView> {
+    const found = this.registry.resolve(ref)
+    return this.locked(`requests:${found.key}`, async () => {
+      const record = this.registry.get(found.key) ?? found
+      const request = this.resolveRequest(record, requestRef)
+      this.requirePending(record, request)
+      const invite = record.invites.find((i) => i.id === request.invite)
+      if (!invite) throw CosmicError.CONFLICT(`the invite of the request from ${request.name} is gone`)
+      if (invite.used !== null) {
+        await this.closeRequest(record.key, request, 'used')
+        throw CosmicError.CONFLICT(`the invite ${request.name} asked with was already used: it admits one person`)
+      }
+      if (inviteExpired(invite, this.clock())) {
+        await this.closeRequest(record.key, request, 'expired')
+        throw CosmicError.INVITE_INVALID(
+          `the invite ${request.name} asked with expired at ${new Date(invite.expires).toISOString()}: the request cannot be approved any more; make a new invite for them`
+        )
+      }
+      const held = this.held.get(heldKey(record.key, request.id))
+      if (held) {
+        // Their device waits: admit it now (a failure leaves the request pending and held).
+        const newest = await this.admit(record, invite, held.ask)
+        held.request.confirm(this.joinAnswer(record, invite, newest))
+        held.release()
+      } else {
+        const latest = this.registry.get(record.key) ?? record
+        const now = this.clock()
         await this.registry.put({
           ...latest,
-          invites: latest.invites.map((i) =>
-            i.id === inviteId ? { ...i, used: this.clock(), usedBy: toHex(ask.identity) } : i
-          )
+          invites: latest.invites.map((i) => (i.id === invite.id ? { ...i, used: now, usedBy: request.identity } : i)),
+          requests: withRequest(latest.requests ?? [], { ...request, status: 'approved', decided: now })
         })
-      } finally {
-        this.admitting.delete(inviteId)
+        this.notify({ sphere: record.key, request: request.id, status: 'approved' })
       }
-      request.confirm(this.joinAnswer(record, invite, newest))
-    } catch {
-      // blind-pairing swallows errors in onadd and hangs the flow: answer instead.
-      request.deny()
+      // A code admits one person: the others who asked with it are told it was used.
+      const after = this.registry.get(record.key) ?? record
+      for (const other of after.requests ?? []) {
+        if (other.invite === invite.id && other.id !== request.id && other.status === 'pending') {
+          await this.closeRequest(record.key, other, 'used')
+        }
+      }
+      const view = this.requestViews(this.registry.get(record.key) ?? record).find((r) => r.id === request.id)
+      return { ...(view as JoinRequestView), waiting: held !== undefined }
+    })
+  }
+
+  /**
+   * A person on this home refuses the candidate: recorded in this home only (nothing
+   * reaches the sphere), and their waiting device is told `JOIN_DENIED`, now or when it
+   * asks again. The invite stays valid for someone else until it expires.
+   */
+  async deny(ref: string, requestRef: string): Promise<JoinRequestView> {
+    const found = this.registry.resolve(ref)
+    return this.locked(`requests:${found.key}`, async () => {
+      const record = this.registry.get(found.key) ?? found
+      const request = this.resolveRequest(record, requestRef)
+      this.requirePending(record, request)
+      const waiting = this.held.has(heldKey(record.key, request.id))
+      await this.closeRequest(record.key, request, 'denied')
+      const view = this.requestViews(this.registry.get(record.key) ?? record).find((r) => r.id === request.id)
+      return { ...(view as JoinRequestView), waiting }
+    })
+  }
+
+  /** Lets go of every held request (their devices get the answer when they ask again): before the network stops. */
+  private releaseHeld(sphereKey?: string): void {
+    for (const [key, held] of [...this.held]) {
+      if (sphereKey === undefined || key.startsWith(`${sphereKey}:`)) held.release()
     }
   }
 
@@ -902,6 +1273,24 @@ export class Spheres {
         throw CosmicError.INVITE_INVALID(`this home is already in ${record.name}`)
       }
     }
+    const topic = toHex(decoded.discoveryKey)
+    if (this.joiningSpheres.has(topic)) {
+      throw CosmicError.CONFLICT('this home is already asking to join that sphere: wait for that answer')
+    }
+    this.joiningSpheres.add(topic)
+    try {
+      return await this.pair(invite, decoded, options)
+    } finally {
+      this.joiningSpheres.delete(topic)
+    }
+  }
+
+  /** Asks with the invite, waits for the answer (and a person's approval, for an approve invite), then for the sphere. */
+  private async pair(
+    invite: Uint8Array,
+    decoded: BlindPairing.DecodedInvite,
+    options: { timeout?: number; name?: string }
+  ): Promise<SphereSummary> {
     const network = await this.startNetwork()
     const namespace = toHex(randomBytes(16))
     const nsStore = this.store.namespace(namespace)
@@ -914,7 +1303,9 @@ export class Spheres {
       proof: signWriterBinding(this.home.keys.identity, decoded.discoveryKey, writer),
       peer: this.swarmKeyPair.publicKey
     })
-    const timeout = options.timeout ?? DEFAULT_JOIN_TIMEOUT_MS
+    // An invite a person approves: the request waits for them (docs/spheres.md, "Invites").
+    const approval = decoded.sensitive
+    const timeout = options.timeout ?? (approval ? DEFAULT_APPROVAL_TIMEOUT_MS : DEFAULT_JOIN_TIMEOUT_MS)
     // Open the sphere's newest epoch the moment a member answers, while the pairing
     // connection is up: the member is reachable on it, and the cores replicate over it.
     let opening: Promise<{ sphere: Sphere; encryptionKey: Uint8Array }> | null = null
@@ -940,21 +1331,39 @@ export class Spheres {
         await openJoined(result).catch(() => {})
       }
     })
+    // A member's refusal arrives as `rejected` on the request (blind-pairing keeps waiting
+    // after it): the answer of the home that made the invite, so it ends the wait.
+    let refuse: (err: CosmicError) => void = () => {}
+    const refused = new Promise<CosmicError>((resolve) => {
+      refuse = resolve
+    })
+    const onRejected = (err: BlindPairing.PairingError) => refuse(refusalError(err))
+    candidate.request.on('rejected', onRejected)
     let timer: NodeJS.Timeout | undefined
     const deadline = (ms: number) =>
       new Promise<null>((resolve) => {
         timer = setTimeout(() => resolve(null), ms)
       })
     const started = this.clock()
-    const result = await Promise.race([candidate.pairing, deadline(timeout)]).finally(() => clearTimeout(timer))
+    const result = await Promise.race([candidate.pairing, deadline(timeout), refused]).finally(() => {
+      clearTimeout(timer)
+      candidate.request.off('rejected', onRejected)
+    })
+    if (result instanceof CosmicError) {
+      await candidate.close().catch(() => {})
+      throw result
+    }
     if (!result) {
       await candidate.close().catch(() => {})
       throw CosmicError.PAIRING_FAILED(
-        `no member answered within ${Math.round(timeout / 1000)} s, or the invite was refused (used, expired or revoked). The member who made it must be online: cosmic sync, or cosmic serve`
+        approval
+          ? `nobody on the home that made the invite approved your request within ${formatWait(timeout)}. Your request stays with them until the invite expires (${new Date(decoded.expires).toISOString()}): run the same command again to keep waiting; their home must be online (cosmic sync, or cosmic serve)`
+          : `no member answered within ${Math.round(timeout / 1000)} s, or the invite was refused (used, expired or revoked). The member who made it must be online: cosmic sync, or cosmic serve`
       )
     }
     const { sphere, encryptionKey } = await openJoined(result)
-    const left = Math.max(5_000, timeout - (this.clock() - started))
+    // After a long wait for a person, the sphere still needs time to arrive.
+    const left = Math.max(approval ? 30_000 : 5_000, timeout - (this.clock() - started))
     const writable = await Promise.race([sphere.base.waitForWritable(), deadline(left)]).finally(() =>
       clearTimeout(timer)
     )
@@ -1081,6 +1490,7 @@ export class Spheres {
           if (this.network) await this.network.flush().catch(() => {})
         }
       }
+      this.releaseHeld(record.key)
       const member = this.members.get(record.key)
       this.members.delete(record.key)
       await member?.close().catch(() => {})
@@ -1266,6 +1676,37 @@ export class Spheres {
     this.chains.clear()
     await this.store.close()
   }
+}
+
+/** What a candidate is told when the home that made the invite refused its request. */
+function refusalError(err: BlindPairing.PairingError): CosmicError {
+  switch (err.code) {
+    case 'INVITE_USED':
+      return CosmicError.INVITE_INVALID('the invite was already used: it admits one person; ask for a new one')
+    case 'INVITE_EXPIRED':
+      return CosmicError.INVITE_INVALID('the invite expired before anyone approved your request; ask for a new one')
+    default:
+      return CosmicError.JOIN_DENIED(
+        'a person on the home that made the invite denied your request to join; nothing about you reached the sphere'
+      )
+  }
+}
+
+function formatWait(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`
+}
+
+/** Whether an invite code asks a person to approve its holder (false for a code that does not decode). */
+export function inviteNeedsApproval(code: string): boolean {
+  try {
+    return BlindPairing.decodeInvite(z32.decode(code.trim())).sensitive
+  } catch {
+    return false
+  }
+}
+
+function heldKey(sphere: string, request: string): string {
+  return `${sphere}:${request}`
 }
 
 /** The cores a device holds for one epoch: every member's writer (its own too) and the view. */

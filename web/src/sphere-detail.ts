@@ -7,6 +7,7 @@ import { shared } from './styles.js'
 import type { SphereInvite, SphereMember, SphereMembers, SphereRemoval, SphereSummary } from './types.js'
 import './sphere-feed.js'
 import './sphere-matches.js'
+import './sphere-requests.js'
 
 const EXPIRIES = [
   [60 * 60 * 1000, 'one hour'],
@@ -115,6 +116,17 @@ export class SphereDetail extends LitElement {
       .notice {
         margin: 0 0 1rem;
       }
+      .check {
+        display: inline-flex;
+        align-items: center;
+        gap: 0.45rem;
+        color: var(--ink);
+        font-size: 0.95rem;
+      }
+      .check input {
+        width: 1.1rem;
+        height: 1.1rem;
+      }
     `
   ]
 
@@ -156,12 +168,14 @@ export class SphereDetail extends LitElement {
 
   private async makeInvite(event: Event) {
     event.preventDefault()
-    const expiresIn = Number(new FormData(event.target as HTMLFormElement).get('expires'))
+    const form = new FormData(event.target as HTMLFormElement)
+    const expiresIn = Number(form.get('expires'))
+    const approve = form.get('approve') === 'on'
     this.inviting = true
     this.error = null
     this.copied = null
     try {
-      this.invite = await api.post<SphereInvite>(`/spheres/${this.sphere.key}/invites`, { expiresIn })
+      this.invite = await api.post<SphereInvite>(`/spheres/${this.sphere.key}/invites`, { expiresIn, approve })
       this.changed()
     } catch (err) {
       this.error = message(err)
@@ -262,6 +276,10 @@ export class SphereDetail extends LitElement {
             ${EXPIRIES.map(([ms, label]) => html`<option value=${ms} ?selected=${label === 'one day'}>${label}</option>`)}
           </select>
         </div>
+        <label class="check">
+          <input type="checkbox" name="approve" />
+          I approve whoever uses it before they join
+        </label>
         <button type="submit" ?disabled=${this.inviting || !this.sphere.writable}>
           ${this.inviting ? 'Making…' : 'Make an invite code'}
         </button>
@@ -278,9 +296,16 @@ export class SphereDetail extends LitElement {
               <p class="sub">
                 It works once, until ${day(invite.expires)}, ${clock(invite.expires)}.
                 ${
+                  invite.approve
+                    ? 'When they ask to join, their request shows here, under “Asking to join”: they become members only once you approve them.'
+                    : ''
+                }
+                ${
                   invite.online
-                    ? 'This device is online and will admit them.'
-                    : 'They can join only while a member is online, and this device is offline (see above).'
+                    ? invite.approve
+                      ? 'This device is online and holds their request for you.'
+                      : 'This device is online and will admit them.'
+                    : 'They can join only while this device is online, and it is offline (see above).'
                 }
               </p>
             </div>`
@@ -303,6 +328,7 @@ export class SphereDetail extends LitElement {
       </header>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       ${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}
+      <sphere-requests .sphere=${s} .online=${this.online} @requests-changed=${() => this.changed()}></sphere-requests>
       <sphere-feed .sphere=${s} .me=${this.me} .online=${this.online} @feed-changed=${() => this.changed()}></sphere-feed>
       <sphere-matches .sphere=${s} .online=${this.online} @facet-shared=${() => this.changed()}></sphere-matches>
       <section class="card" aria-labelledby="members-title">
@@ -312,8 +338,8 @@ export class SphereDetail extends LitElement {
       <section class="card" aria-labelledby="invite-title">
         <h3 id="invite-title">Invite someone</h3>
         <p class="sub">
-          A code admits one person. Whoever holds it joins while a member is online; what they see from then on is what
-          members share here.
+          A code admits one person. Whoever holds it joins while this device is online, at once or, if you choose, once
+          you approve them; what they see from then on is what members share here.
         </p>
         ${this.renderInvite()}
       </section>

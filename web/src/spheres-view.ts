@@ -280,6 +280,10 @@ export class SpheresView extends LitElement {
             <span class="name">${s.name}</span>
             <span class="sub">
               ${s.members} ${s.members === 1 ? 'member' : 'members'} · ${s.role === 'creator' ? 'you created it' : 'member'}${
+                s.pendingRequests
+                  ? ` · ${s.pendingRequests} ${s.pendingRequests === 1 ? 'person asks' : 'people ask'} to join`
+                  : ''
+              }${
                 s.pending
                   ? ' · waiting to be admitted under its new key'
                   : s.writable
@@ -324,7 +328,13 @@ export class SpheresView extends LitElement {
             </button>
           </div>
           <p class="status ${this.joinError ? 'error' : ''}" role=${this.joinError ? 'alert' : 'status'}>
-            ${this.joinError ?? this.joinNote ?? (this.joining ? 'A member who is online admits you; this can take up to a minute.' : '')}
+            ${
+              this.joinError ??
+              this.joinNote ??
+              (this.joining
+                ? 'The home that made the invite admits you while it is online; if it asks for approval, once a person there approves you (this can take up to ten minutes).'
+                : '')
+            }
           </p>
         </form>
       </section>`

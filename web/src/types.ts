@@ -212,6 +212,8 @@ export interface SphereSummary {
   items: number
   writable: boolean
   openInvites: number
+  /** Requests to join with this home's approve invites that wait for a person here. */
+  pendingRequests: number
   /** The newest key (epoch) of the sphere this device holds: 0 until it is first rotated. */
   epoch: number
   /** When that key was rotated in (ms), null for epoch 0. */
@@ -236,7 +238,30 @@ export interface SphereInvite {
   code: string
   id: string
   expires: number
+  /** A person on this home approves whoever asks with it before they join. */
+  approve: boolean
   online: boolean
+}
+
+/** A request to join with an approve invite, as the inviting home keeps it (docs/api.md). */
+export interface JoinRequest {
+  id: string
+  sphere: string
+  sphereName: string
+  invite: string
+  /** When its invite expires (ms; 0 never). */
+  expires: number
+  /** Their identity key, as their request presents it. */
+  identity: string
+  /** The name they gave, as they gave it. */
+  name: string
+  asked: number
+  lastAsked: number
+  status: 'pending' | 'approved' | 'denied' | 'expired' | 'used'
+  decided: number | null
+  admitted: number | null
+  /** Their device is connected and waits for the answer now. */
+  waiting: boolean
 }
 
 export interface SphereMember {

@@ -5,7 +5,9 @@ import {
   peers,
   share,
   sharesList,
+  sphereApprove,
   sphereCreate,
+  sphereDeny,
   sphereFeed,
   sphereInvite,
   sphereJoin,
@@ -14,6 +16,7 @@ import {
   sphereMembers,
   spherePost,
   sphereRemove,
+  sphereRequests,
   sphereRotate,
   unshare
 } from '../../commands/sphere.js'
@@ -59,12 +62,70 @@ const SphereJson = Type.Object(
     items: Type.Integer(),
     writable: Type.Boolean({ description: 'false once this device was removed or left, or while it waits (pending)' }),
     openInvites: Type.Integer(),
+    pendingRequests: Type.Integer({
+      description: 'requests to join with your approve invites that wait for a person on this home'
+    }),
     ...KeyStateFields,
     keyProblem: Type.Union([Type.String(), Type.Null()], {
       description: 'why this device could not follow the newest key or act on it (CODE: detail), if it could not'
     })
   },
   { description: 'a sphere this home is in' }
+)
+
+const JoinRequestJson = Type.Object(
+  {
+    id: Type.String({ description: 'the request: one person asking with one invite (16 hex characters)' }),
+    sphere: Type.String(),
+    sphereName: Type.String(),
+    invite: Type.String({ description: 'the invite it came with (its id)' }),
+    expires: Type.Integer({
+      description: 'when that invite expires (ms; 0 never): a request still pending then is refused'
+    }),
+    identity: Type.String({
+      description: 'their identity key, as their request presents it (it signs their device binding)'
+    }),
+    name: Type.String({ description: 'the name they gave, as they gave it' }),
+    asked: Type.Integer({ description: 'when they first asked (ms)' }),
+    lastAsked: Type.Integer({ description: 'when they last asked (ms)' }),
+    status: Type.Union(
+      [
+        Type.Literal('pending'),
+        Type.Literal('approved'),
+        Type.Literal('denied'),
+        Type.Literal('expired'),
+        Type.Literal('used')
+      ],
+      {
+        description:
+          'pending: waits for a person here; approved (admitted says when they joined, null until their device asks again); denied; expired with its invite; used: the invite admitted someone else'
+      }
+    ),
+    decided: Type.Union([Type.Integer(), Type.Null()]),
+    admitted: Type.Union([Type.Integer(), Type.Null()]),
+    waiting: Type.Boolean({
+      description:
+        'their device is connected and waits for the answer now (in an approve or deny answer: it was, and was answered at once)'
+    })
+  },
+  { description: 'a request to join a sphere with an invite a person approves by hand' }
+)
+
+const RequestParams = Type.Object(
+  {
+    sphere: SphereRef,
+    request: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'the request: its id, a prefix of 4 or more, or the name they gave (among pending ones)'
+    })
+  },
+  { additionalProperties: false }
+)
+
+const RequestsQuery = Type.Object(
+  { all: Type.Optional(Type.Boolean({ description: 'the decided ones too (approved, denied, expired, used)' })) },
+  { additionalProperties: false }
 )
 
 const MemberJson = Type.Object({
@@ -260,7 +321,8 @@ export const sphereRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
               Type.Integer({
                 minimum: 1000,
                 maximum: 10 * 60 * 1000,
-                description: 'how long to wait for a member to answer, ms (default 60000)'
+                description:
+                  'how long to wait for an answer, ms (default 60000; 600000 for an invite a person approves)'
               })
             ),
             name: Type.Optional(
@@ -273,7 +335,8 @@ export const sphereRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
       }
     },
     async (request, reply) => {
-      const out = await ctx.run(sphereJoin, defined(request.body), 'write')
+      // Not the write lock: a join waits on the network (minutes, for an approve invite); see command-registry.ts.
+      const out = await ctx.run(sphereJoin, defined(request.body), 'read')
       reply.code(201)
       return out
     }
@@ -295,6 +358,12 @@ export const sphereRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
                   maximum: 30 * DAY,
                   description: 'how long it stays valid, ms (default one day)'
                 })
+              ),
+              approve: Type.Optional(
+                Type.Boolean({
+                  description:
+                    'a person on this home approves whoever asks with it before they join (default false: its holder is admitted)'
+                })
               )
             },
             { additionalProperties: false }
@@ -307,6 +376,7 @@ export const sphereRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
             code: Type.String({ description: 'give it to the person you invite: cosmic sphere join CODE' }),
             id: Type.String(),
             expires: Type.Integer({ description: 'ms since the epoch' }),
+            approve: Type.Boolean({ description: 'a person here approves each request to join with it' }),
             online: Type.Boolean({ description: 'whether this device is in the swarm to admit them' })
           })
         }
@@ -315,12 +385,68 @@ export const sphereRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
     async (request, reply) => {
       const out = await ctx.run(
         sphereInvite,
-        { sphere: request.params.sphere, ...defined({ expiresIn: request.body?.expiresIn }) },
+        {
+          sphere: request.params.sphere,
+          ...defined({ expiresIn: request.body?.expiresIn, approve: request.body?.approve })
+        },
         'write'
       )
       reply.code(201)
       return out
     }
+  )
+
+  app.get(
+    '/spheres/requests',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: `${sphereRequests.summary}, in every sphere`,
+        querystring: RequestsQuery,
+        response: { 200: Type.Object({ requests: Type.Array(JoinRequestJson) }) }
+      }
+    },
+    (request) => ctx.run(sphereRequests, defined({ all: request.query.all }))
+  )
+
+  app.get(
+    '/spheres/:sphere/requests',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: sphereRequests.summary,
+        params: SphereParams,
+        querystring: RequestsQuery,
+        response: { 200: Type.Object({ requests: Type.Array(JoinRequestJson) }) }
+      }
+    },
+    (request) => ctx.run(sphereRequests, { sphere: request.params.sphere, ...defined({ all: request.query.all }) })
+  )
+
+  app.post(
+    '/spheres/:sphere/requests/:request/approve',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: `${sphereApprove.summary}; 404 NOT_FOUND for an unknown request, 409 CONFLICT once it was decided, 400 INVITE_INVALID once its invite expired`,
+        params: RequestParams,
+        response: { 200: JoinRequestJson }
+      }
+    },
+    (request) => ctx.run(sphereApprove, { sphere: request.params.sphere, request: request.params.request }, 'write')
+  )
+
+  app.post(
+    '/spheres/:sphere/requests/:request/deny',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: `${sphereDeny.summary}; 404 NOT_FOUND for an unknown request, 409 CONFLICT once it was decided`,
+        params: RequestParams,
+        response: { 200: JoinRequestJson }
+      }
+    },
+    (request) => ctx.run(sphereDeny, { sphere: request.params.sphere, request: request.params.request }, 'write')
   )
 
   app.get(
