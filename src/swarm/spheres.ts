@@ -7,6 +7,7 @@ import Corestore from 'corestore'
 import { discoveryKey } from 'hypercore-crypto'
 import HyperDHT from 'hyperdht'
 import z32 from 'z32'
+import { formatTime } from '../commands/format.js'
 import { readSettings } from '../engine/settings.js'
 import { CosmicError } from '../errors.js'
 import { validateBody } from '../events/catalog.js'
@@ -1136,7 +1137,7 @@ export class Spheres {
   /** Refuses a decision on a request that is not pending, saying what became of it. */
   private requirePending(record: SphereRecord, request: JoinRequestRecord): void {
     if (request.status === 'pending') return
-    const when = request.decided ? ` on ${new Date(request.decided).toISOString()}` : ''
+    const when = request.decided ? ` on ${formatTime(request.decided)}` : ''
     const what: Record<Exclude<JoinRequestStatus, 'pending'>, string> = {
       approved: `was already approved${when}`,
       denied: `was already denied${when}`,
@@ -1167,7 +1168,7 @@ export class Spheres {
       if (inviteExpired(invite, this.clock())) {
         await this.closeRequest(record.key, request, 'expired')
         throw CosmicError.INVITE_INVALID(
-          `the invite ${request.name} asked with expired at ${new Date(invite.expires).toISOString()}: the request cannot be approved any more; make a new invite for them`
+          `the invite ${request.name} asked with expired at ${formatTime(invite.expires)}: the request cannot be approved any more; make a new invite for them`
         )
       }
       const held = this.held.get(heldKey(record.key, request.id))
@@ -1264,9 +1265,7 @@ export class Spheres {
       )
     }
     if (decoded.expires !== 0 && decoded.expires <= this.clock()) {
-      throw CosmicError.INVITE_INVALID(
-        `the invite expired at ${new Date(decoded.expires).toISOString()}; ask for a new one`
-      )
+      throw CosmicError.INVITE_INVALID(`the invite expired at ${formatTime(decoded.expires)}; ask for a new one`)
     }
     for (const record of this.registry.list()) {
       if (b4a.equals(this.sphereDiscoveryKey(record), decoded.discoveryKey)) {
@@ -1357,7 +1356,7 @@ export class Spheres {
       await candidate.close().catch(() => {})
       throw CosmicError.PAIRING_FAILED(
         approval
-          ? `nobody on the home that made the invite approved your request within ${formatWait(timeout)}. Your request stays with them until the invite expires (${new Date(decoded.expires).toISOString()}): run the same command again to keep waiting; their home must be online (cosmic sync, or cosmic serve)`
+          ? `nobody on the home that made the invite approved your request within ${formatWait(timeout)}. Your request stays with them until the invite expires (${formatTime(decoded.expires)}): run the same command again to keep waiting; their home must be online (cosmic sync, or cosmic serve)`
           : `no member answered within ${Math.round(timeout / 1000)} s, or the invite was refused (used, expired or revoked). The member who made it must be online: cosmic sync, or cosmic serve`
       )
     }
