@@ -1,10 +1,19 @@
 import SQLite, { type Database } from 'better-sqlite3-multiple-ciphers'
 import { CosmicError } from '../errors.js'
 import { toHex } from '../events/crypto.js'
-import { decodeBlock, type SignedEvent } from '../events/envelope.js'
-import type { BatchFold, ProjectedEvent, Projection } from '../projections/projection.js'
+import { type BatchFold, type ProjectedEvent, type Projection, projected } from '../projections/projection.js'
+import {
+  type BlockChunk,
+  decodeChunk,
+  EnvelopeFailure,
+  EnvelopeWorker,
+  WorkerFailure,
+  workerSettings
+} from './envelope-worker.js'
 import type { Journal } from './journal.js'
-import { type Candidate, type Ledger, Runs } from './ledger.js'
+import { type Candidate, type ChunkRange, type Ledger, logRanges, Runs } from './ledger.js'
+
+export { projected }
 
 export type CatchUpProgress = (done: number, total: number) => void
 
@@ -32,6 +41,12 @@ const BULK_EVENTS = 256
  * scale fixtures are about 20 MB in memory.
  */
 export const CATCH_UP_BATCH = 16_384
+/**
+ * Chunks of the log (of up to 2048 blocks) read and handed to the decoder ahead of the one
+ * being projected: two batches' worth, so the worker keeps decoding the next batch while
+ * this thread applies one in a single synchronous transaction.
+ */
+const DECODE_AHEAD = Math.ceil((2 * CATCH_UP_BATCH) / 2048)
 
 /**
  * The local read model: one SQLite file, encrypted page by page with ChaCha20-Poly1305
@@ -227,32 +242,57 @@ export class ReadModel {
         batch = []
         onProgress?.(applied, total)
       }
-      for await (const b of ledger.blocks(start, known)) {
-        let event: ProjectedEvent
-        try {
-          event = b.block
-            ? projected(decodeBlock(b.block), b.pos, b.device)
-            : redactedPosition(b.pos, b.device, b.seq, ledger.log(b.device))
-        } catch (err) {
-          throw CosmicError.HOME_DAMAGED(
-            `the journal block at seq ${b.seq} of device ${b.device}'s log cannot be read (${(err as Error).message}); run \`cosmic audit\``
-          )
-        }
-        if (until !== undefined && event.time !== undefined && event.time > until) {
-          stopped = true
-          break
-        }
-        batch.push(event)
-        if (batch.length >= CATCH_UP_BATCH) flush()
-      }
-      if (merge && !stopped) {
-        let pos = known
-        for await (const c of ledger.unmerged()) {
-          const event = fromCandidate(c, pos++, ledger.log(c.device))
-          if (until !== undefined && event.time !== undefined && event.time > until) break
+      const decoder = total >= workerSettings.decodeFrom ? EnvelopeWorker.start() : null
+      /**
+       * Takes a decoded chunk into the batch, and applies the batch once it is full; true when
+       * the chunk reached an event after `until`. Before a batch is applied (synchronously, for
+       * a while), the reads that came in meanwhile are handed to the worker, so it decodes on.
+       */
+      const take = async (chunk: BlockChunk, events: (ProjectedEvent | null)[]): Promise<boolean> => {
+        const journal = ledger.log(chunk.device)
+        let stop = false
+        for (let i = 0; i < events.length; i++) {
+          const event = events[i] ?? redactedPosition(chunk.pos + i, chunk.device, chunk.seq + i, journal)
+          if (until !== undefined && event.time !== undefined && event.time > until) {
+            stop = true
+            break
+          }
           batch.push(event)
-          if (batch.length >= CATCH_UP_BATCH) flush()
         }
+        if (batch.length >= CATCH_UP_BATCH) {
+          if (decoder) await new Promise<void>((resolve) => setImmediate(resolve))
+          flush()
+        }
+        return stop
+      }
+      try {
+        for await (const { chunk, events } of decodeAhead(ledger, ledger.chunkRanges(start, known), decoder)) {
+          if (await take(chunk, events)) {
+            stopped = true
+            break
+          }
+        }
+        if (merge && !stopped) {
+          // Usually one log holds everything unmerged (one device; a rebuild): read it in order,
+          // decoded ahead like the known part. Several logs are interleaved by time, one event at a time.
+          const single = await ledger.singleUnmergedLog()
+          if (single) {
+            const ranges = logRanges(single.device, single.from, single.to, known)
+            for await (const { chunk, events } of decodeAhead(ledger, ranges, decoder)) {
+              if (await take(chunk, events)) break
+            }
+          } else {
+            let pos = known
+            for await (const c of ledger.unmerged()) {
+              const event = fromCandidate(c, pos++, ledger.log(c.device))
+              if (until !== undefined && event.time !== undefined && event.time > until) break
+              batch.push(event)
+              if (batch.length >= CATCH_UP_BATCH) flush()
+            }
+          }
+        }
+      } finally {
+        await decoder?.close()
       }
       flush()
       onProgress?.(total, total)
@@ -295,25 +335,6 @@ function asFold(bound: ReturnType<Projection['bind']>): BatchFold {
   return { step: bound, flush() {}, discard() {} }
 }
 
-/** What projections see of an event at position `pos` of the merged order (default: its seq, one device). */
-export function projected(event: SignedEvent, pos = event.header.seq, device = 0): ProjectedEvent {
-  const logSeq = event.header.seq
-  if (event.redacted) {
-    return { seq: pos, device, logSeq, redacted: true, type: event.header.type, time: event.header.time }
-  }
-  return {
-    seq: pos,
-    device,
-    logSeq,
-    id: toHex(event.id),
-    time: event.header.time,
-    privacy: event.header.privacy,
-    redacted: false,
-    type: event.header.type,
-    body: event.body
-  } as ProjectedEvent
-}
-
 function redactedPosition(pos: number, device: number, seq: number, journal: Journal): ProjectedEvent {
   const known = journal.redactedHeader(seq)
   return known
@@ -323,4 +344,67 @@ function redactedPosition(pos: number, device: number, seq: number, journal: Jou
 
 function fromCandidate(c: Candidate, pos: number, journal: Journal): ProjectedEvent {
   return c.event ? projected(c.event, pos, c.device) : redactedPosition(pos, c.device, c.seq, journal)
+}
+
+/**
+ * The chunks decoded, in order, with up to DECODE_AHEAD of them read and decoding (in the
+ * worker) ahead of the one the caller is at; without a worker, each is decoded here when
+ * its turn comes. A block that does not decode is named (HOME_DAMAGED); a worker that fails
+ * leaves the rest to this thread.
+ */
+async function* decodeAhead(
+  ledger: Ledger,
+  ranges: readonly ChunkRange[],
+  worker: EnvelopeWorker | null
+): AsyncGenerator<{ chunk: BlockChunk; events: (ProjectedEvent | null)[] }> {
+  type Item = Promise<{ chunk: BlockChunk; events: Promise<(ProjectedEvent | null)[]> | null }>
+  // Each read starts at once and hands its chunk to the worker as soon as it is in: reads and
+  // decoding go on while this thread applies a batch, however long that takes.
+  const start = (r: ChunkRange): Item => {
+    const item = ledger
+      .log(r.device)
+      .readBlocks(r.seq, r.seq + r.count)
+      .then((blocks) => {
+        const chunk: BlockChunk = { pos: r.pos, device: r.device, seq: r.seq, blocks }
+        if (!worker || worker.failure || !worker.ready) return { chunk, events: null }
+        const events = worker.decode(chunk)
+        events.catch(() => {}) // awaited in turn; a caller that stops early leaves it
+        return { chunk, events }
+      })
+    item.catch(() => {})
+    return item
+  }
+  if (worker && workerSettings.waitUntilLoaded) await worker.loaded
+  const ahead = worker ? DECODE_AHEAD : 2
+  const queue: Item[] = []
+  let next = 0
+  while (next < ranges.length && queue.length < ahead) queue.push(start(ranges[next++] as ChunkRange))
+  while (queue.length > 0) {
+    const item = await (queue.shift() as Item)
+    if (next < ranges.length) queue.push(start(ranges[next++] as ChunkRange))
+    yield { chunk: item.chunk, events: await decoded(item.chunk, item.events, worker) }
+  }
+}
+
+async function decoded(
+  chunk: BlockChunk,
+  decoding: Promise<(ProjectedEvent | null)[]> | null,
+  worker: EnvelopeWorker | null
+): Promise<(ProjectedEvent | null)[]> {
+  try {
+    if (decoding) {
+      try {
+        return await decoding
+      } catch (err) {
+        if (!(err instanceof WorkerFailure)) throw err
+        worker?.warnFallback('decoding the journal goes on')
+      }
+    }
+    return decodeChunk(chunk)
+  } catch (err) {
+    if (!(err instanceof EnvelopeFailure)) throw err
+    throw CosmicError.HOME_DAMAGED(
+      `the journal block at seq ${chunk.seq + err.index} of device ${chunk.device}'s log cannot be read (${err.message}); run \`cosmic audit\``
+    )
+  }
 }
