@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import test from 'brittle'
 import { blake2b256, keyPairFromSeed, toHex } from '../src/events/crypto.js'
@@ -11,10 +12,10 @@ import {
   WorkerFailure,
   workerSettings
 } from '../src/store/envelope-worker.js'
-import { Home } from '../src/store/home.js'
+import { Home, READ_MODEL_FILE } from '../src/store/home.js'
 import type { IngestBatch } from '../src/store/journal.js'
 import { dumpReadModel, readModelAsOf, rebuild } from '../src/store/replay.js'
-import { PASSPHRASE } from './helpers/home.js'
+import { filesContaining, PASSPHRASE } from './helpers/home.js'
 
 const SEED = new Uint8Array(32).fill(42)
 const FROM = Date.UTC(2030, 0, 7, 9)
@@ -314,4 +315,137 @@ test('the worker thread decodes and seals exactly as this thread does, and names
     (e: unknown) => e
   )
   t.ok(stopped instanceof WorkerFailure, 'a stopped thread fails what it is asked, as a WorkerFailure')
+})
+
+/** `count` short entries from `from` on; the entry `boom` (if in range) says "boom". */
+function entries(from: number, count: number, boom = -1): IngestBatch {
+  return {
+    drafts: Array.from({ length: count }, (_, i) => ({
+      type: 'reflection.recorded' as const,
+      body: { text: from + i === boom ? `entry ${from + i} boom` : `entry ${from + i}`, tags: ['bulk'] }
+    }))
+  }
+}
+
+/** Makes the timeline's insert of an entry fail while `fails(text)` says so (a SQLite error inside the fold). */
+function failInserts(home: Home, fails: (text: string) => boolean): void {
+  home.readModel.db.function('cosmic_test_fails', (text: unknown) => (fails(String(text)) ? 1 : 0))
+  home.readModel.db.exec(
+    `CREATE TEMP TRIGGER cosmic_test_fail BEFORE INSERT ON entries WHEN cosmic_test_fails(NEW.text) BEGIN SELECT RAISE(ABORT, 'injected failure'); END`
+  )
+}
+
+const countEntries = (home: Home) =>
+  (home.readModel.db.prepare('SELECT count(*) AS n FROM entries').get() as { n: number }).n
+
+test('ingest: a batch that fails in the read model takes back the held batches since the last commit; the next open catches up', async (t) => {
+  const path = join(await t.tmp(), 'held-failure')
+  await Home.init(path, { passphrase: PASSPHRASE, kdf: 'interactive', seed: SEED })
+  const home = await Home.open(path, PASSPHRASE)
+  await home.ingest([entries(0, 100)])
+  t.is(home.readModel.position, 100)
+
+  // Batches of 1000: the held transaction commits once 16,384 events are in it, so after the
+  // 17th batch; the entry that fails is in the 19th.
+  failInserts(home, (text) => text.includes('boom'))
+  const batches = Array.from({ length: 20 }, (_, k) => entries(100 + k * 1000, 1000, 100 + 18 * 1000 + 500))
+  const err = await home.ingest(batches).then(() => null, failure)
+  t.ok(err?.message.includes('injected failure'), err?.message)
+  t.ok(home.journal.length >= 100 + 19 * 1000, `the failing batch is in the log (${home.journal.length})`)
+  t.is(home.readModel.position, 100 + 17 * 1000, 'the read model is at its last commit: nothing applied by half')
+  t.is(countEntries(home), 100 + 17 * 1000)
+  t.is(home.ledger.length, 100 + 17 * 1000, 'the merged order in memory went back with it')
+  t.ok((await auditJournal(home.journal)).ok, 'the log is whole and chained')
+
+  // Another process opens it without the fault: it catches up, each event once.
+  const length = home.journal.length
+  await home.close()
+  const reopened = await Home.open(path, PASSPHRASE)
+  t.teardown(() => reopened.close())
+  t.is(reopened.journal.length, length)
+  t.is(reopened.readModel.position, length, 'caught up on open')
+  t.is(countEntries(reopened), length, 'every entry once')
+  const { model } = await readModelAsOf(reopened.ledger, undefined)
+  t.alike(dumpReadModel(reopened.readModel), dumpReadModel(model), 'the read model is what a rebuild gives')
+  model.close()
+  const [next] = await reopened.append([{ type: 'reflection.recorded', body: { text: 'after', tags: [] } }])
+  t.is(next?.header.seq, length, 'appends go on from the end of the log')
+})
+
+test('ingest: after a passing failure in the read model, the batches in the log are applied again before ingest throws', async (t) => {
+  const home = await fixedHome(t, 'passing-failure')
+  let failed = 0
+  failInserts(home, (text) => text.includes('boom') && failed++ === 0)
+  const landed: number[] = []
+  const err = await home
+    .ingest([entries(0, 50), entries(50, 50), entries(100, 50, 120), entries(150, 50), entries(200, 50)], {
+      onLanded: (_events, index) => landed.push(index)
+    })
+    .then(() => null, failure)
+  t.ok(err?.message.includes('injected failure'), err?.message)
+  t.is(failed, 2, 'it failed once, and passed when the batch was applied again')
+  t.alike(landed, [0, 1], 'the batches before it landed')
+  const length = home.journal.length
+  t.ok(length >= 150, `the failing batch is in the log (${length})`)
+  t.is(home.readModel.position, length, 'every batch in the log is applied')
+  t.is(countEntries(home), length)
+  const { model } = await readModelAsOf(home.ledger, undefined)
+  t.alike(dumpReadModel(home.readModel), dumpReadModel(model), 'the read model is what a rebuild gives')
+  model.close()
+})
+
+test('ingest: a retraction in the middle of an ingest purges its words from the read model there and then', async (t) => {
+  const SECRET = 'Zanthorquill'
+  const path = join(await t.tmp(), 'retract')
+  await Home.init(path, { passphrase: PASSPHRASE, kdf: 'interactive', seed: SEED, encryptAtRest: false })
+  const home = await Home.open(path, PASSPHRASE, { encryptAtRest: false })
+  t.teardown(() => home.close(), { order: -1 })
+  const readModelFiles = async () =>
+    (await filesContaining(path, SECRET)).filter((file) => file.includes(READ_MODEL_FILE))
+  const readModelFilesNow = () =>
+    [READ_MODEL_FILE, `${READ_MODEL_FILE}-wal`].filter((file) => {
+      const bytes = existsSync(join(path, file)) ? readFileSync(join(path, file)) : Buffer.alloc(0)
+      return bytes.includes(SECRET) || bytes.includes(SECRET.toLowerCase())
+    })
+  const secret = {
+    type: 'reflection.recorded' as const,
+    body: { text: `the word ${SECRET} is mine`, tags: ['secret'] }
+  }
+  await home.ingest([entries(0, 200), { drafts: [...entries(200, 99).drafts, secret] }, entries(300, 200)])
+  t.ok(readModelFilesNow().length > 0, 'the words are in the read model on disk (no encryption here)')
+
+  // The tombstone names the secret as `cosmic retract` does.
+  const secretSeq = 299
+  const block = await home.journal.getBlock(secretSeq)
+  const leaf = await home.journal.leaf(secretSeq)
+  const event = await home.journal.get(secretSeq)
+  if (!block || !leaf) throw new Error('the secret is not in the log')
+  const redacted = [
+    {
+      device: 0,
+      seq: secretSeq,
+      header: toHex(block.headerBytes),
+      sig: toHex(block.sig),
+      leaf: toHex(leaf.hash),
+      size: leaf.size
+    }
+  ]
+  const tombstone = { type: 'reflection.retracted' as const, body: { ref: toHex(event.id), redacted } }
+  let checked = false
+  await home.ingest([entries(500, 200), { drafts: [tombstone, ...entries(700, 99).drafts] }, entries(800, 200)], {
+    onLanded: (_events, index) => {
+      // The batch after the retraction has landed, and the hold goes on: the words are gone already.
+      if (index === 2) {
+        t.alike(readModelFilesNow(), [], 'in no file of the read model (FTS5 optimized, the WAL folded)')
+        checked = true
+      }
+    }
+  })
+  t.ok(checked)
+  t.is(home.readModel.position, 1000)
+  t.is(countEntries(home), 998, '999 recorded, one retracted')
+  t.alike(await readModelFiles(), [], 'still in no file of the read model at the end')
+  await home.finishRedactions()
+  await home.close()
+  t.alike(await filesContaining(path, SECRET), [], 'once its block is cleared, in no file of the home')
 })

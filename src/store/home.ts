@@ -414,7 +414,11 @@ export class Home {
    * as `append` would do with it, while the next batch is sealed (validated, encoded, hashed,
    * signed) in a worker thread (`Journal.appendMany`: the rules, and what a failure leaves).
    * A batch is asked of `batches` once the one before is sealed and `onSealed` has seen its
-   * events. `append` stays the path of single commands: no thread to start.
+   * events. `append` stays the path of single commands: no thread to start. The read model
+   * commits every CATCH_UP_BATCH events instead of every batch (`ReadModel.holdCommits`): a
+   * batch that fails there takes back the batches since the last commit, which are in the
+   * log and are applied again before the error is thrown (or, if that fails too, by the
+   * next append or open); a crash leaves the same for the next open.
    */
   ingest(
     batches: Iterable<IngestBatch> | AsyncIterable<IngestBatch>,
@@ -427,8 +431,9 @@ export class Home {
     return this.exclusive(async () => {
       this.journal.floor = this.ledger.lastTime
       const worker = EnvelopeWorker.start(this.keys.identity)
+      this.readModel.holdCommits()
       try {
-        return await this.journal.appendMany(batches, {
+        const report = await this.journal.appendMany(batches, {
           worker,
           onSealed: options.onSealed,
           landed: async (events, index) => {
@@ -436,6 +441,19 @@ export class Home {
             options.onLanded?.(events, index)
           }
         })
+        this.readModel.releaseCommits()
+        return report
+      } catch (err) {
+        try {
+          this.readModel.releaseCommits()
+        } catch {
+          // It took back what it held: caught up below.
+        }
+        // A batch that failed in the read model took back every batch since its last commit
+        // (holdCommits): they are in the log, so they are applied again now, as the next
+        // append or open would do. If that fails too, the read model stays behind, whole.
+        if (this.ledger.runs.nextOf(this.device) < this.journal.length) await this.catchUpAll().catch(() => {})
+        throw err
       } finally {
         await worker?.close()
       }

@@ -265,6 +265,7 @@ export class Journal {
     let cursor = this.last
     let index = 0
     let total = 0
+    let stopped = false
     const sealNext = async (): Promise<{ index: number; events: SignedEvent[]; blocks: Uint8Array[] } | null> => {
       const r = await source.next()
       if (r.done) return null
@@ -276,27 +277,55 @@ export class Journal {
         const sealed = await this.seal(batch, position, times, worker)
         const lastEvent = sealed.events[sealed.events.length - 1]
         if (lastEvent) cursor = { seq: lastEvent.header.seq, time: lastEvent.header.time, id: lastEvent.id }
-        options.onSealed?.(sealed.events, k)
+        if (!stopped) options.onSealed?.(sealed.events, k)
         return { index: k, ...sealed }
       } catch (err) {
         if (CosmicError.is(err)) throw new CosmicError(err.code, `batch ${k}: ${err.detail}`, err.data)
         throw err
       }
     }
-    let current = await sealNext()
-    while (current) {
-      // The next batch is sealed (in the worker) while this one is written and projected.
-      const next = sealNext()
-      next.catch(() => {}) // awaited below, unless this batch fails first
-      if (current.blocks.length > 0) {
-        await this.core.append(current.blocks)
-        const lastEvent = current.events[current.events.length - 1] as SignedEvent
-        this.last = { seq: lastEvent.header.seq, time: lastEvent.header.time, id: lastEvent.id }
-        total += current.blocks.length
-        await options.landed(current.events, current.index)
-      }
-      current = await next
+    // Three batches in flight: the next one is sealed (in the worker) while this one is written
+    // to storage, and the one before it, written already, goes to `landed` (the projections)
+    // meanwhile. A batch reaches `landed` only once it is in the log.
+    let written: { index: number; events: SignedEvent[] } | null = null
+    const land = async () => {
+      if (!written) return
+      const batch = written
+      written = null
+      await options.landed(batch.events, batch.index)
     }
+    let sealing: Promise<unknown> = Promise.resolve()
+    try {
+      let current = await sealNext()
+      while (current) {
+        const next = sealNext()
+        sealing = next.catch(() => {}) // awaited below, unless this batch fails first
+        if (current.blocks.length > 0) {
+          // Both settle before anything else happens, whichever fails: once the append is in,
+          // `last` follows the log (the next append chains to it), even if landing failed.
+          const append = this.core.append(current.blocks)
+          const [appending, landing] = await Promise.allSettled([append, land()])
+          if (appending.status === 'fulfilled') {
+            const lastEvent = current.events[current.events.length - 1] as SignedEvent
+            this.last = { seq: lastEvent.header.seq, time: lastEvent.header.time, id: lastEvent.id }
+            total += current.blocks.length
+          }
+          if (landing.status === 'rejected') throw landing.reason
+          if (appending.status === 'rejected') throw appending.reason
+          written = { index: current.index, events: current.events }
+        }
+        current = await next
+      }
+    } catch (err) {
+      stopped = true
+      // Nothing of this call goes on once it has failed: the batch being sealed is waited for
+      // (it is not appended), and the batch already in the log still lands, unless landing is
+      // what failed (then `written` is empty, and whoever reads the log catches up with it).
+      await sealing
+      await land().catch(() => {}) // the first failure is the one to name
+      throw err
+    }
+    await land()
     return { events: total, batches: index }
   }
 
