@@ -88,7 +88,9 @@ export async function benchMatchSphere(options: MatchSphereBenchOptions = {}): P
     const source: MatchSource = {
       members: () => list<MemberRecord>(view, 'members/'),
       facets: () => list<FacetItem>(view, 'facets/'),
-      base: { view }
+      get viewVersion() {
+        return `${view.core.fork}:${view.version}`
+      }
     }
 
     // After a change of the view: read it, build the index.

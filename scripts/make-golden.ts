@@ -155,6 +155,35 @@ const CURRENT: { readonly [T in EventType]: EventBody<T> } = {
     emotions: [{ name: 'calm', count: 7 }]
   },
   'sphere.share.retracted': { ref: ENTRY_ID },
+  'sphere.key.rotated': {
+    epoch: 1,
+    cause: 'removal',
+    keys: [
+      { member: toHex(keyPair.publicKey), box: '5a'.repeat(182) },
+      { member: '12'.repeat(32), box: 'a5'.repeat(182) }
+    ]
+  },
+  'sphere.epoch.started': {
+    name: 'Night writers',
+    by: 'Ada',
+    peer: 'ab'.repeat(32),
+    epoch: 1,
+    sphere: 'cd'.repeat(32),
+    previous: 'cd'.repeat(32),
+    members: [
+      {
+        member: toHex(keyPair.publicKey),
+        name: 'Ada',
+        admin: true,
+        peers: ['ab'.repeat(32)],
+        since: TIME - 86_400_000,
+        addedBy: toHex(keyPair.publicKey)
+      },
+      { member: '12'.repeat(32), name: 'Ben', admin: false, peers: [], since: TIME, addedBy: toHex(keyPair.publicKey) }
+    ],
+    history: '7e'.repeat(110)
+  },
+  'sphere.epoch.followed': { epoch: 1, sealed: 'e7'.repeat(138) },
   'sphere.post': { text: 'Who else writes at night?', replyTo: ENTRY_ID }
 }
 

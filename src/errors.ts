@@ -11,6 +11,9 @@ export const ERROR_CODES = {
   UNSUPPORTED_VERSION: 'an envelope, block or schema version this build cannot read',
   NOT_FOUND: 'the referenced event, tension or facet does not exist',
   CONFLICT: 'the command does not apply to the current state',
+  ADMIN_REQUIRED: 'only an admin of the sphere may do this (remove a member, rotate its key)',
+  KEY_ROTATION_PENDING:
+    'the sphere moved to a new key and this device is not admitted into it yet (a member online admits it)',
   // integrity of events and logs
   DECODE_FAILED: 'bytes that do not decode to a canonical event',
   INVALID_ID: 'an event id that is not the hash of its header',
@@ -70,6 +73,8 @@ export class CosmicError extends Error {
   static UNSUPPORTED_VERSION = (detail: string) => new CosmicError('UNSUPPORTED_VERSION', detail)
   static NOT_FOUND = (detail: string) => new CosmicError('NOT_FOUND', detail)
   static CONFLICT = (detail: string) => new CosmicError('CONFLICT', detail)
+  static ADMIN_REQUIRED = (detail: string) => new CosmicError('ADMIN_REQUIRED', detail)
+  static KEY_ROTATION_PENDING = (detail: string) => new CosmicError('KEY_ROTATION_PENDING', detail)
   static DECODE_FAILED = (detail: string) => new CosmicError('DECODE_FAILED', detail)
   static INVALID_ID = (detail: string) => new CosmicError('INVALID_ID', detail)
   static INVALID_SIGNATURE = (detail: string) => new CosmicError('INVALID_SIGNATURE', detail)

@@ -84,6 +84,17 @@ const EXAMPLES: { readonly [T in EventType]: EventBody<T> } = {
   'sphere.facet.shared': { dimension: 'heart', facet: 'value', key: 'honesty' },
   'sphere.summary.shared': { from: 0, to: 1, entries: 0, themes: [], emotions: [] },
   'sphere.share.retracted': { ref: REF },
+  'sphere.key.rotated': { epoch: 1, cause: 'manual', keys: [{ member: '02'.repeat(32), box: '05'.repeat(182) }] },
+  'sphere.epoch.started': {
+    name: 'S',
+    by: 'A',
+    epoch: 1,
+    sphere: '01'.repeat(32),
+    previous: '01'.repeat(32),
+    members: [{ member: '02'.repeat(32), name: 'A', admin: true, peers: [], since: 0, addedBy: '02'.repeat(32) }],
+    history: '06'.repeat(40)
+  },
+  'sphere.epoch.followed': { epoch: 1, sealed: '07'.repeat(138) },
   'sphere.post': { text: 'hello' }
 }
 

@@ -90,4 +90,18 @@ test('cosmic sphere across two processes: create, invite, join, share, feed; pri
   const members = JSON.parse((await cosmic(ada, '--json', 'sphere', 'members', 'night')).stdout)
   t.alike(members.members.map((m: { name: string }) => m.name).sort(), ['Ada', 'Ben'])
   t.alike(await filesContaining(ben, secret), [], "Ada's private words are nowhere in Ben's home")
+
+  // Only an admin rotates or removes; removing says that the key was rotated.
+  const notAdmin = await cosmic(ben, 'sphere', 'rotate', 'night')
+  t.is(notAdmin.code, 2)
+  t.ok(/ADMIN_REQUIRED: only an admin of Night writers rotates its key/.test(notAdmin.stderr), notAdmin.stderr)
+  const removed = await cosmic(ada, 'sphere', 'remove', 'night', 'Ben')
+  t.is(removed.code, 0, removed.stderr)
+  t.ok(
+    /rotated the sphere's key: from now on it is shared under key 1, sealed to you alone/.test(removed.stdout),
+    removed.stdout
+  )
+  const listed = JSON.parse((await cosmic(ada, '--json', 'sphere', 'list')).stdout)
+  t.is(listed.spheres[0].epoch, 1, 'sphere list shows the new epoch')
+  t.ok(/key 1, rotated/.test((await cosmic(ada, 'sphere', 'list')).stdout))
 })

@@ -30,7 +30,7 @@ import { decodeBlock, type SignedEvent } from '../src/events/envelope.js'
 import type { Home } from '../src/store/home.js'
 import { Seeder } from '../src/swarm/seeder.js'
 import { Seeding, seedAutobase } from '../src/swarm/seeding.js'
-import type { Sphere } from '../src/swarm/sphere.js'
+import type { SphereChain } from '../src/swarm/sphere-chain.js'
 import { Spheres } from '../src/swarm/spheres.js'
 import { createHome, filesContaining, readAllFiles } from './helpers/home.js'
 
@@ -214,7 +214,7 @@ async function writerBlocks(
 }
 
 /** Everything a member can read of a sphere, decrypted: every writer's blocks, every block of the view, the view's entries. */
-async function decryptedDump(sphere: Sphere): Promise<Buffer> {
+async function decryptedDump(sphere: SphereChain): Promise<Buffer> {
   const parts: Buffer[] = []
   for (const member of await sphere.members()) {
     for (const writer of member.writers) {

@@ -1,11 +1,15 @@
+import { join } from 'node:path'
 import test from 'brittle'
 import createTestnet from 'hyperdht/testnet.js'
 import type { CosmicError } from '../src/errors.js'
 import { DEFAULT_CONFIG } from '../src/events/config.js'
+import { toHex } from '../src/events/crypto.js'
 import { listShares } from '../src/projections/shares.js'
 import type { Home } from '../src/store/home.js'
+import { Seeder } from '../src/swarm/seeder.js'
+import { formatSeederKey } from '../src/swarm/seeding.js'
 import { Spheres } from '../src/swarm/spheres.js'
-import { createHome, filesContaining } from './helpers/home.js'
+import { createHome, filesContaining, readAllFiles } from './helpers/home.js'
 import { codeOf, until } from './helpers/wait.js'
 
 async function online(home: Home) {
@@ -169,8 +173,10 @@ test('offline writes on both sides converge after reconnection; a removed member
   )
   t.alike(await texts(onC), ['and a second offline thought', 'written offline by Ben', 'written while Ben was away'])
 
-  // Ada removes Cy: Cy can no longer write, and what is shared afterwards does not reach Cy.
-  await a.spheres.remove(sphere.key, onC.me)
+  // Ada removes Cy: Cy can no longer write, the sphere moves to a new key, and what is
+  // shared afterwards does not reach Cy.
+  const { rotation } = await a.spheres.remove(sphere.key, onC.me)
+  t.is(rotation.epoch, 1, 'the removal rotated the key')
   await until(
     async () => {
       await onC.update()
@@ -187,6 +193,79 @@ test('offline writes on both sides converge after reconnection; a removed member
   await new Promise((r) => setTimeout(r, 500)) // both gates have rechecked (they do on every view update)
   await a.spheres.post(sphere.key, 'after Cy left')
   await until(async () => (await texts(onB)).includes('after Cy left'), 'Ben to get the new post', 60_000)
+  t.is(onB.newest.epoch, 1, "Ben's device followed the new key over the swarm")
   await new Promise((r) => setTimeout(r, 1000))
   t.absent((await texts(onC)).includes('after Cy left'), 'a removed member does not receive what comes after')
+  t.is(
+    onC.newest.epoch,
+    0,
+    'Cy holds no key of epoch 1 (its connections were dropped: it may not even see the rotation)'
+  )
+  t.absent(onC.writable)
+
+  // Ben writes under the new key too, once Ada's device admitted his.
+  await until(async () => onB.writable, "Ben's device to be admitted into epoch 1", 60_000)
+  await b.spheres.post(sphere.key, 'Ben, under the new key')
+  await until(async () => (await texts(onA)).includes('Ben, under the new key'), 'Ada to read it', 60_000)
+
+  // Someone invited after the rotation joins the newest epoch and reads the whole history.
+  const d = await peer(t, 'Dee', testnet.bootstrap)
+  await online(d.home)
+  const joined = await d.spheres.join((await a.spheres.invite(sphere.key)).code, { timeout: 60_000 })
+  t.is(joined.key, sphere.key, 'the same sphere, by the same key')
+  t.is(joined.epoch, 1)
+  const { sphere: onD } = await d.spheres.get(sphere.key)
+  await until(
+    async () => {
+      const seen = await texts(onD)
+      return seen.includes('written while Ben was away') && seen.includes('Ben, under the new key')
+    },
+    'Dee to read both epochs',
+    60_000
+  )
+  t.pass('Dee reads what was shared before and after the rotation')
+})
+
+test('a seeder keeps every epoch of a sphere: after a key rotation it holds the new one too, and never a key', async (t) => {
+  t.timeout(120_000)
+  const testnet = await createTestnet(3, { host: '127.0.0.1', teardown: t.teardown })
+  const storage = join(await t.tmp(), 'seeder')
+  const seeder = new Seeder({ storage, bootstrap: testnet.bootstrap, host: '127.0.0.1' })
+  await seeder.start()
+  t.teardown(() => seeder.close())
+  const a = await peer(t, 'Ada', testnet.bootstrap)
+  await online(a.home)
+  const created = await a.spheres.create('Seeded')
+  await a.spheres.startNetwork()
+  const first = await a.spheres.addSeeder(created.key, formatSeederKey(seeder.publicKey))
+  t.alike(first.epochs, [created.key], 'one epoch to keep')
+  await a.spheres.post(created.key, 'under key zero')
+  t.is((await a.spheres.rotate(created.key)).epoch, 1)
+  const secret = 'pomegranate-under-key-one'
+  await a.spheres.post(created.key, secret)
+  const { sphere } = await a.spheres.get(created.key)
+  const [e0, e1] = sphere.epochs
+  if (!e0 || !e1) throw new Error('two epochs')
+  await until(
+    async () =>
+      (await seeder.holds(e0.sphere.writerKey, e0.sphere.base.local.length)) &&
+      (await seeder.holds(e1.sphere.writerKey, e1.sphere.base.local.length)),
+    "the seeder to hold both epochs' writer cores to their last block",
+    60_000
+  )
+  t.alike(
+    (await seeder.spheres()).map((k) => toHex(k)).sort(),
+    [e0.sphere.keyHex, e1.sphere.keyHex].sort(),
+    'it keeps epoch 0 and epoch 1, each by its own key'
+  )
+  const again = await a.spheres.addSeeder(created.key, formatSeederKey(seeder.publicKey))
+  t.alike(again.epochs, [e0.sphere.keyHex, e1.sphere.keyHex], 'the command names every epoch for a --sphere seeder')
+  const newKey = Buffer.from(e1.encryptionKey)
+  await seeder.close()
+  t.alike(await filesContaining(storage, secret), [], 'no word of the new epoch in the seeder storage')
+  t.alike(
+    (await readAllFiles(storage)).filter((f) => f.bytes.includes(newKey)).map((f) => f.path),
+    [],
+    "nor the new epoch's key"
+  )
 })

@@ -108,6 +108,7 @@ test('spheres in Chromium: create, post and reply, invite; share an entry after 
     const members = page.locator('sphere-detail').getByRole('region', { name: 'Members' })
     t.ok((await members.innerText()).includes('admin'), 'the creator is marked admin')
     t.ok((await members.innerText()).includes('you'), 'and as you')
+    t.ok(await page.getByText('Its key was never rotated.').isVisible(), "the sphere's key is shown")
 
     await page.getByRole('button', { name: 'Make an invite code' }).click()
     const code = page.getByLabel('Give this one-time code to the person you invite')
@@ -118,6 +119,47 @@ test('spheres in Chromium: create, post and reply, invite; share an entry after 
     await page.getByText(/^(Copied\.|Selected: press Ctrl\+C)/).waitFor()
     t.pass('copy answers')
     t.comment(await web.screenshot(page, 'web-spheres', { height: 1700 }))
+    await page.close()
+  })
+
+  await step('remove a member: the dialog and the answer say the key is rotated', async (t) => {
+    // A second member needs a second home online; the command's own tests cover that
+    // (test/spheres-rekey.test.ts). Here the members list and the removal are the API's answers.
+    const page = await web.open()
+    let removal: string | null = null
+    await page.route(/\/api\/spheres\/[^/]+\/members$/, async (route) => {
+      const real = (await (await route.fetch()).json()) as { members: unknown[] }
+      const bea = { member: BEA, name: 'Bea', admin: false, writers: ['c'.repeat(64)], since: Date.now(), addedBy: ADA }
+      await route.fulfill({ json: { ...real, members: removal ? real.members : [...real.members, bea] } })
+    })
+    await page.route(/\/api\/spheres\/[^/]+\/members\/[0-9a-f]{64}$/, (route) => {
+      removal = route.request().method()
+      return route.fulfill({ json: { removed: BEA, epoch: 1, members: 1 } })
+    })
+    await page.getByRole('link', { name: 'Spheres' }).click()
+    await page
+      .getByRole('region', { name: 'Your spheres' })
+      .getByRole('button', { name: /Night writers/ })
+      .click()
+    await page.getByRole('button', { name: 'Remove Bea…' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Remove Bea?' })
+    await dialog.waitFor()
+    t.ok(
+      (await dialog.innerText()).includes('the sphere moves to a new key that only the members who stay receive'),
+      'the dialog says the key is rotated'
+    )
+    await dialog.getByRole('button', { name: 'Remove them' }).click()
+    const notice = page
+      .locator('sphere-detail')
+      .getByRole('status')
+      .filter({ hasText: /^Removed Bea/ })
+    await notice.waitFor()
+    t.is(removal, 'DELETE', 'the removal went to the API')
+    t.ok(
+      (await notice.innerText()).includes("The sphere's key was rotated: what is shared from now on is under key 1"),
+      'the answer says the key was rotated'
+    )
+    t.comment(await web.screenshot(page, 'web-spheres-removed', { height: 1700 }))
     await page.close()
   })
 

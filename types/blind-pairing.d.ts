@@ -6,6 +6,8 @@ declare module 'blind-pairing' {
     interface CreatedInvite {
       readonly id: Uint8Array
       readonly invite: Uint8Array
+      /** The invite's secret seed: its key pair signs `additional` data. */
+      readonly seed: Uint8Array
       readonly publicKey: Uint8Array
       readonly discoveryKey: Uint8Array
       readonly expires: number

@@ -22,6 +22,16 @@ declare module 'sodium-universal' {
   export function crypto_secretbox_easy(ciphertext: Bytes, message: Bytes, nonce: Bytes, key: Bytes): void
   export function crypto_secretbox_open_easy(message: Bytes, ciphertext: Bytes, nonce: Bytes, key: Bytes): boolean
 
+  export const crypto_box_PUBLICKEYBYTES: number
+  export const crypto_box_SECRETKEYBYTES: number
+  export const crypto_box_SEALBYTES: number
+  /** Anonymous-sender sealed box to an X25519 public key. */
+  export function crypto_box_seal(ciphertext: Bytes, message: Bytes, publicKey: Bytes): void
+  export function crypto_box_seal_open(message: Bytes, ciphertext: Bytes, publicKey: Bytes, secretKey: Bytes): boolean
+  /** ed25519 to X25519 (throws on a public key that is not a valid point). */
+  export function crypto_sign_ed25519_pk_to_curve25519(x25519PublicKey: Bytes, ed25519PublicKey: Bytes): void
+  export function crypto_sign_ed25519_sk_to_curve25519(x25519SecretKey: Bytes, ed25519SecretKey: Bytes): void
+
   export const crypto_pwhash_SALTBYTES: number
   export const crypto_pwhash_ALG_ARGON2ID13: number
   export const crypto_pwhash_OPSLIMIT_INTERACTIVE: number

@@ -13,6 +13,7 @@ import {
   sphereMembers,
   spherePost,
   sphereRemove,
+  sphereRotate,
   sphereSeed,
   unshare
 } from '../commands/sphere.js'
@@ -161,7 +162,9 @@ export function registerSphereCommands(program: Program): void {
 
   sphere
     .command('remove')
-    .description('remove a member (admins): they get nothing new; what they received stays with them')
+    .description(
+      'remove a member (admins) and rotate the sphere key: they cannot read what is shared afterwards; what they received stays with them'
+    )
     .argument('<sphere>')
     .argument('<member>', 'their key (or a prefix) or their name')
     .option('--reason <text>', 'why, for the sphere log')
@@ -170,8 +173,14 @@ export function registerSphereCommands(program: Program): void {
     )
 
   sphere
+    .command('rotate')
+    .description('move a sphere to a new key now (admins): whoever holds an old key cannot read what comes after')
+    .argument('<sphere>')
+    .action((ref: string) => runOnHome(sphereRotate, { sphere: ref }))
+
+  sphere
     .command('leave')
-    .description('leave a sphere; this device forgets its key and clears its data')
+    .description('leave a sphere; this device forgets its keys and clears its data; the others rotate the key')
     .argument('<sphere>')
     .action((ref: string) => runOnHome(sphereLeave, { sphere: ref }))
 

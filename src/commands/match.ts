@@ -11,7 +11,7 @@ import {
   type MatchResult,
   type Weights
 } from '../swarm/match/index.js'
-import type { Sphere } from '../swarm/sphere.js'
+import type { SphereChain } from '../swarm/sphere-chain.js'
 import { type SphereMatchIndex, sphereMatchIndex } from '../swarm/sphere-matches.js'
 import type { Spheres } from '../swarm/spheres.js'
 import { type CommandContext, defineCommand } from './command.js'
@@ -26,7 +26,7 @@ const SHARE_HINT = 'cosmic share --facet mind/skill/typescript --sphere'
 
 interface Opened {
   spheres: Spheres
-  sphere: Sphere
+  sphere: SphereChain
   key: string
   name: string
   match: SphereMatchIndex

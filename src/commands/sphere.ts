@@ -2,8 +2,9 @@ import { CosmicError } from '../errors.js'
 import { toHex } from '../events/crypto.js'
 import { listShares, type ShareRow } from '../projections/shares.js'
 import type { PeerStatus } from '../swarm/network.js'
-import type { FeedItem, MemberRecord, Rejection } from '../swarm/sphere.js'
-import type { InviteResult, SphereSummary, Spheres } from '../swarm/spheres.js'
+import type { MemberRecord } from '../swarm/sphere.js'
+import type { ChainFeedItem, ChainRejection } from '../swarm/sphere-chain.js'
+import type { InviteResult, RotationResult, SphereSummary, Spheres } from '../swarm/spheres.js'
 import { type CommandContext, defineCommand } from './command.js'
 import { formatTime, plural, shortId } from './format.js'
 import { parseTime, type TimeInput } from './history.js'
@@ -14,10 +15,19 @@ export async function spheresOf(ctx: CommandContext): Promise<Spheres> {
   return ctx.spheres()
 }
 
+/** Where the sphere's key stands, for a person: which epoch, since when, and what this device waits for. */
+function renderKey(s: Pick<SphereSummary, 'epoch' | 'rotated' | 'pending' | 'leftBehind'>): string {
+  if (s.leftBehind) return 'the sphere moved to a new key without you'
+  const epoch = s.epoch === 0 ? 'key 0 (never rotated)' : `key ${s.epoch}, rotated ${formatTime(s.rotated ?? 0)}`
+  return s.pending ? `${epoch}; this device waits for a member to admit it` : epoch
+}
+
 function renderSphere(s: SphereSummary): string {
   return `${s.name}  ${s.key.slice(0, 12)}  ${s.role}, ${plural(s.members, 'member')}, ${plural(s.items, 'shared item')}${
-    s.writable ? '' : '  (not a member any more)'
-  }${s.openInvites ? `, ${plural(s.openInvites, 'open invite')}` : ''}`
+    s.writable || s.pending ? '' : '  (not a member any more)'
+  }${s.openInvites ? `, ${plural(s.openInvites, 'open invite')}` : ''}; ${renderKey(s)}${
+    s.keyProblem ? `\n  the newest key could not be followed: ${s.keyProblem}` : ''
+  }`
 }
 
 export const sphereCreate = defineCommand<{ name: string }, SphereSummary>({
@@ -96,28 +106,38 @@ export const sphereJoin = defineCommand<{ code: string; timeout?: number; name?:
 export interface MembersOutput {
   sphere: string
   name: string
+  /** The epoch (key) the members are read from: the newest one that reached this device. */
+  epoch: number
+  rotated: number | null
+  pending: boolean
+  leftBehind: boolean
   members: MemberRecord[]
-  rejected: Rejection[]
+  rejected: ChainRejection[]
 }
 
 export const sphereMembers = defineCommand<{ sphere: string }, MembersOutput>({
   name: 'sphere members',
-  summary: 'who is in a sphere, and anything its log refused (forged or not from a member)',
+  summary: "who is in a sphere, its key's epoch, and anything its log refused (forged or not from a member)",
   async run(ctx, input) {
     const { record, sphere } = await (await spheresOf(ctx)).get(input.sphere)
     await sphere.update()
     return {
       sphere: record.key,
       name: (await sphere.meta())?.name ?? record.name,
+      ...(await sphere.keyState()),
       members: await sphere.members(),
       rejected: await sphere.rejected()
     }
   },
   render(o) {
-    const lines = [`${o.name}: ${plural(o.members.length, 'member')}`]
+    const lines = [`${o.name}: ${plural(o.members.length, 'member')}; ${renderKey(o)}`]
     for (const m of o.members) {
       lines.push(
-        `  ${m.name}${m.admin ? ' (admin)' : ''}  ${m.member.slice(0, 12)}  since ${formatTime(m.since)}, ${plural(m.writers.length, 'device')}`
+        `  ${m.name}${m.admin ? ' (admin)' : ''}  ${m.member.slice(0, 12)}  since ${formatTime(m.since)}, ${
+          m.writers.length === 0
+            ? 'holds the new key; their device is not admitted into it yet'
+            : plural(m.writers.length, 'device')
+        }`
       )
     }
     if (o.rejected.length > 0) {
@@ -129,64 +149,101 @@ export const sphereMembers = defineCommand<{ sphere: string }, MembersOutput>({
   }
 })
 
-export const sphereRemove = defineCommand<{ sphere: string; member: string; reason?: string }, { removed: string }>({
+export interface RemoveOutput {
+  removed: string
+  /** The epoch the sphere moved to: a key the removed member never received. */
+  epoch: number
+  /** Members the new key was sealed to. */
+  members: number
+}
+
+export const sphereRemove = defineCommand<{ sphere: string; member: string; reason?: string }, RemoveOutput>({
   name: 'sphere remove',
-  summary: 'remove a member (admins only): they stop receiving; what they received stays with them',
+  summary:
+    'remove a member (admins only) and move the sphere to a new key they never receive; what they received stays with them',
   async run(ctx, input) {
     const spheres = await spheresOf(ctx)
     const { sphere } = await spheres.get(input.sphere)
     const member = await spheres.resolveMember(sphere, input.member)
-    await spheres.remove(input.sphere, member, input.reason)
-    return { removed: member }
+    const { removed, rotation } = await spheres.remove(input.sphere, member, input.reason)
+    return { removed, epoch: rotation.epoch, members: rotation.members }
   },
   render(o) {
-    return `Removed ${o.removed.slice(0, 12)}. They get nothing new from now on; what they already received cannot be recalled.`
+    return [
+      `Removed ${o.removed.slice(0, 12)}, and rotated the sphere's key: from now on it is shared under key ${o.epoch}, sealed to ${
+        o.members === 1 ? 'you alone' : `the ${o.members} members who stay`
+      }. They cannot read anything shared from now on, even if its ciphertext reaches them.`,
+      "Members' devices follow the new key by themselves. What the removed member already received cannot be recalled."
+    ].join('\n')
   }
 })
 
-export const sphereLeave = defineCommand<{ sphere: string }, { left: string }>({
+export const sphereRotate = defineCommand<{ sphere: string }, RotationResult>({
+  name: 'sphere rotate',
+  summary:
+    'move a sphere to a new key now (admins only): anyone holding an old key, a former member or a lost device, cannot read what is shared afterwards',
+  async run(ctx, input) {
+    return (await spheresOf(ctx)).rotate(input.sphere)
+  },
+  render(o) {
+    return [
+      `Rotated the key of ${o.sphere.slice(0, 12)}: it is now shared under key ${o.epoch}, sealed to its ${plural(o.members, 'member')}.`,
+      "Members' devices follow the new key by themselves; what was shared before stays readable to whoever held the old key."
+    ].join('\n')
+  }
+})
+
+export const sphereLeave = defineCommand<{ sphere: string }, { left: string; told: boolean }>({
   name: 'sphere leave',
-  summary: 'leave a sphere and delete its data and key from this device',
+  summary: 'leave a sphere and delete its data and keys from this device; the others move it to a new key',
   async run(ctx, input) {
     const spheres = await spheresOf(ctx)
     const record = spheres.registry.resolve(input.sphere)
-    await spheres.leave(input.sphere)
-    return { left: record.key }
+    const { told } = await spheres.leave(input.sphere)
+    return { left: record.key, told }
   },
   render(o) {
-    return `Left ${o.left.slice(0, 12)}; its key is forgotten and its data cleared from this device. What you shared stays with its members.`
+    return [
+      `Left ${o.left.slice(0, 12)}; its keys are forgotten and its data cleared from this device. What you shared stays with its members.`,
+      o.told
+        ? "The members were told; an admin's device moves the sphere to a new key you never receive as soon as it sees that you left."
+        : 'You were its last member.'
+    ].join('\n')
   }
 })
 
-export const sphereFeed = defineCommand<{ sphere: string; limit?: number }, { sphere: string; items: FeedItem[] }>({
-  name: 'sphere feed',
-  summary: 'what members shared and posted, newest first',
-  async run(ctx, input) {
-    const limit = input.limit ?? 20
-    if (!Number.isSafeInteger(limit) || limit < 1) throw CosmicError.INVALID_INPUT('--limit must be 1 or more')
-    const { record, sphere } = await (await spheresOf(ctx)).get(input.sphere)
-    await sphere.update()
-    return { sphere: record.key, items: await sphere.feed({ limit }) }
-  },
-  render(o) {
-    if (o.items.length === 0) return 'Nothing shared here yet.'
-    return o.items
-      .map((i) => {
-        const head = `${formatTime(i.time)}  ${i.authorName}  ${shortId(i.id)}`
-        if (i.type === 'sphere.summary.shared') {
-          const b = i.body as { entries: number; themes: { name: string; count: number }[] }
-          return `${head}  patterns: ${plural(b.entries, 'entry', 'entries')}; ${b.themes
-            .slice(0, 5)
-            .map((t) => `${t.name} ${t.count}`)
-            .join(', ')}`
-        }
-        const b = i.body as { text: string; replyTo?: string }
-        const kind = i.type === 'sphere.post' ? (b.replyTo ? `reply to ${shortId(b.replyTo)}` : 'post') : 'shared entry'
-        return `${head}  ${kind}\n    ${b.text.replace(/\n/g, '\n    ')}`
-      })
-      .join('\n')
+export const sphereFeed = defineCommand<{ sphere: string; limit?: number }, { sphere: string; items: ChainFeedItem[] }>(
+  {
+    name: 'sphere feed',
+    summary: 'what members shared and posted, newest first',
+    async run(ctx, input) {
+      const limit = input.limit ?? 20
+      if (!Number.isSafeInteger(limit) || limit < 1) throw CosmicError.INVALID_INPUT('--limit must be 1 or more')
+      const { record, sphere } = await (await spheresOf(ctx)).get(input.sphere)
+      await sphere.update()
+      return { sphere: record.key, items: await sphere.feed({ limit }) }
+    },
+    render(o) {
+      if (o.items.length === 0) return 'Nothing shared here yet.'
+      return o.items
+        .map((i) => {
+          const head = `${formatTime(i.time)}  ${i.authorName}  ${shortId(i.id)}`
+          if (i.type === 'sphere.summary.shared') {
+            const b = i.body as { entries: number; themes: { name: string; count: number }[] }
+            return `${head}  patterns: ${plural(b.entries, 'entry', 'entries')}; ${b.themes
+              .slice(0, 5)
+              .map((t) => `${t.name} ${t.count}`)
+              .join(', ')}`
+          }
+          const b = i.body as { text: string; replyTo?: string }
+          const kind =
+            i.type === 'sphere.post' ? (b.replyTo ? `reply to ${shortId(b.replyTo)}` : 'post') : 'shared entry'
+          return `${head}  ${kind}\n    ${b.text.replace(/\n/g, '\n    ')}`
+        })
+        .join('\n')
+    }
   }
-})
+)
 
 export const spherePost = defineCommand<
   { sphere: string; text: string; replyTo?: string },
@@ -314,7 +371,7 @@ export const peers = defineCommand<Record<string, never>, { online: boolean; pee
 
 export const sphereSeed = defineCommand<
   { sphere: string; seeder: string },
-  { sphere: string; seeders: string[]; memberKey: string | null }
+  { sphere: string; seeders: string[]; memberKey: string | null; epochs: string[] }
 >({
   name: 'sphere seed',
   summary:
@@ -327,7 +384,12 @@ export const sphereSeed = defineCommand<
       `Sphere ${o.sphere.slice(0, 12)} is kept by ${plural(o.seeders.length, 'seeder')} (ciphertext only).`,
       o.memberKey
         ? `This device connects to seeders as ${o.memberKey} (for a seeder's --member list).`
-        : 'Seeding starts when this device is online (cosmic sync, or cosmic serve).'
-    ].join('\n')
+        : 'Seeding starts when this device is online (cosmic sync, or cosmic serve).',
+      o.epochs.length > 1
+        ? `Its key was rotated: a seeder started with --sphere needs each epoch's key: ${o.epochs.join(' ')}`
+        : ''
+    ]
+      .filter(Boolean)
+      .join('\n')
   }
 })

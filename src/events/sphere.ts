@@ -15,6 +15,14 @@ const PublicKey = Type.String({
   description: 'an ed25519 or Hypercore public key: 64 lower-case hex characters'
 })
 const Signature = Type.String({ pattern: '^[0-9a-f]{128}$', codec: 'hex', description: '64-byte ed25519 signature' })
+/** Secret bytes sealed for their readers (src/swarm/epoch-keys.ts): only they can open them. */
+const Sealed = (maxBytes: number, description: string) =>
+  Type.String({ pattern: '^([0-9a-f]{2})+$', maxLength: 2 * maxBytes, codec: 'hex', description })
+/** An epoch of a sphere: 0 for the Autobase it was created as, one more for each key rotation. */
+const Epoch = Type.Integer({ minimum: 0, maximum: 0xffffffff, description: 'the epoch number' })
+
+/** The most members a sphere's key can be rotated for in one envelope. */
+export const MAX_ROTATION_MEMBERS = 1000
 
 const SharedFacet = Type.Union(
   ['skill', 'interest', 'project', 'seeking', 'value', 'emotion', 'relationship', 'health', 'activity', 'presence'].map(
@@ -104,6 +112,65 @@ export const sphereEvents = {
     'the author withdraws something they shared: peers hide it (what a peer already received cannot be recalled)',
     1,
     Type.Object({ ref: EventId }, { additionalProperties: false })
+  ),
+  'sphere.key.rotated': defineEvent(
+    'an admin moves the sphere to a new key: a new epoch (a new Autobase) whose keys are sealed to each member named here and to no one else; the first one of an epoch starts it, a later one for the same epoch hands its keys to members it missed',
+    1,
+    Type.Object(
+      {
+        epoch: Epoch,
+        cause: Type.Union([Type.Literal('removal'), Type.Literal('departure'), Type.Literal('manual')]),
+        keys: Type.Array(
+          Type.Object(
+            {
+              member: PublicKey,
+              box: Sealed(256, "the new epoch's keys, sealed to this member's identity key (crypto_box_seal)")
+            },
+            { additionalProperties: false }
+          ),
+          { minItems: 1, maxItems: MAX_ROTATION_MEMBERS }
+        )
+      },
+      { additionalProperties: false }
+    )
+  ),
+  'sphere.epoch.started': defineEvent(
+    "the first event of a sphere's new epoch, written by the admin who rotated the key: the sphere it continues, the epoch before it, the members it starts with, and the keys of the earlier epochs sealed for its own members",
+    1,
+    Type.Object(
+      {
+        name: Name,
+        by: Name,
+        peer: Type.Optional(PublicKey),
+        epoch: Epoch,
+        sphere: PublicKey,
+        previous: PublicKey,
+        members: Type.Array(
+          Type.Object(
+            {
+              member: PublicKey,
+              name: Name,
+              admin: Type.Boolean(),
+              peers: Type.Array(PublicKey, { maxItems: 64 }),
+              since: Time,
+              addedBy: PublicKey
+            },
+            { additionalProperties: false }
+          ),
+          { minItems: 1, maxItems: MAX_ROTATION_MEMBERS }
+        ),
+        history: Sealed(100_000, "the earlier epochs' keys, sealed with a key derived from this epoch's")
+      },
+      { additionalProperties: false }
+    )
+  ),
+  'sphere.epoch.followed': defineEvent(
+    "a member's device asks to follow the sphere into its new epoch: its new device (writer) key and its signed binding, sealed for the new epoch's members",
+    1,
+    Type.Object(
+      { epoch: Epoch, sealed: Sealed(512, "the device's new writer key and binding, sealed with the new epoch's key") },
+      { additionalProperties: false }
+    )
   ),
   'sphere.post': defineEvent(
     'a sphere-native post, or a reply to an earlier sphere event',

@@ -9,7 +9,8 @@ import { writeFileAtomic } from '../store/vault.js'
 /**
  * The spheres this home is in, with the secrets to read them (each sphere's
  * encryption key) and the invites it has handed out. Sealed with a key derived from
- * the vault seed (XSalsa20-Poly1305), written atomically, never replicated. The
+ * the vault seed (XSalsa20-Poly1305), written atomically, never replicated. A sphere
+ * whose key was rotated keeps the keys of every epoch it holds. The
  * journal records, privately, that the person joined or left (`sphere.joined`); the
  * keys live only here, so they can be dropped for real when the person leaves.
  */
@@ -27,13 +28,35 @@ export interface InviteRecord {
   used: number | null
   /** Who used it (identity key, hex). */
   usedBy: string | null
+  /**
+   * The invite's seed (hex), as secret as the code itself until it is used or expires:
+   * it signs the newest epoch's keys into the answer once the sphere's key was rotated.
+   * Absent in invites made before key rotation existed.
+   */
+  seed?: string
+}
+
+/** An epoch after 0 of a sphere (a new Autobase after a key rotation, docs/spheres.md), as this home holds it. */
+export interface EpochRecord {
+  epoch: number
+  /** Its Autobase key (hex). */
+  key: string
+  encryptionKey: string
+  /** Its Corestore namespace in HOME/spheres (hex). */
+  namespace: string
+  /**
+   * This home started the epoch and its rotation may not have gone out yet (it is
+   * recorded first, so a crash in between cannot strand the epoch's only writer).
+   */
+  pending?: boolean
 }
 
 export interface SphereRecord {
-  /** Autobase key (hex): the sphere's id. */
+  /** Autobase key of its epoch 0 (hex): the sphere's id, in every epoch. */
   key: string
+  /** Epoch 0's encryption key. */
   encryptionKey: string
-  /** Corestore namespace of this sphere in HOME/spheres (hex). */
+  /** Corestore namespace of epoch 0 in HOME/spheres (hex). */
   namespace: string
   name: string
   role: 'creator' | 'member'
@@ -41,6 +64,8 @@ export interface SphereRecord {
   invites: InviteRecord[]
   /** Seeders (their public keys, z32) asked to keep this sphere while members are offline. */
   seeders?: string[]
+  /** The epochs after 0 this home holds the keys of, in order (absent: none yet). */
+  epochs?: EpochRecord[]
 }
 
 interface Sealed {

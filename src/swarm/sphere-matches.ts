@@ -15,17 +15,18 @@ export const MAX_FACETS_PER_MEMBER = 1000
 const LABEL_MAX = 200
 const TEXT_MAX = 4000
 
-/** What matching reads of a sphere: its members, their shared facets, and the view's version (Sphere has all three). */
+/** What matching reads of a sphere: its members, their shared facets, and a version of its views (SphereChain has all three). */
 export interface MatchSource {
   members(): Promise<readonly MemberRecord[]>
   facets(): Promise<readonly FacetItem[]>
-  readonly base: { readonly view: { readonly version: number; readonly core: { readonly fork: number } } }
+  /** Changes whenever a view it reads changes (Autobase's fork and version of each). */
+  readonly viewVersion: string
 }
 
 /** A sphere's match index as of one version of its view. */
 export interface SphereMatchIndex {
   readonly index: MatchIndex
-  /** `fork:version` of the view it was built from. */
+  /** `fork:version` of each view it was built from. */
   readonly version: string
   readonly members: ReadonlyMap<string, MemberRecord>
 }
@@ -93,8 +94,7 @@ const cache = new WeakMap<MatchSource, SphereMatchIndex>()
  * edge cases. Keyed weakly by the sphere: a closed sphere's index goes with it.
  */
 export async function sphereMatchIndex(sphere: MatchSource): Promise<SphereMatchIndex> {
-  const view = sphere.base.view
-  const version = `${view.core.fork}:${view.version}`
+  const version = sphere.viewVersion
   const cached = cache.get(sphere)
   if (cached && cached.version === version) return cached
   // Read after taking the version: if the view moves meanwhile, the next query rebuilds.

@@ -2,27 +2,34 @@ import Autobase from 'autobase'
 import b4a from 'b4a'
 import type Corestore from 'corestore'
 import Hyperbee from 'hyperbee'
+import { discoveryKey } from 'hypercore-crypto'
 import sodium from 'sodium-universal'
 import { CosmicError } from '../errors.js'
 import type { EventBody } from '../events/catalog.js'
 import { randomBytes, type SigningKeyPair, sign, toHex, verify } from '../events/crypto.js'
 import { decodeBlock, encodeBlock, type SignedEvent, sealEvent, verifyEvent } from '../events/envelope.js'
 import { isSphereEventType, type SphereEventType } from '../events/sphere.js'
+import { EPOCH_KEYS_BOX_BYTES } from './epoch-keys.js'
 
 /**
- * A sphere: an Autobase whose writers are its members' devices, encrypted end to end
- * with the sphere's key, and whose view (a Hyperbee) is built by a deterministic
- * `apply` that verifies every envelope's signature and its author's membership.
+ * One epoch of a sphere: an Autobase whose writers are its members' devices, encrypted
+ * end to end with the epoch's key, and whose view (a Hyperbee) is built by a
+ * deterministic `apply` that verifies every envelope's signature and its author's
+ * membership. A sphere starts as epoch 0 (`sphere.created`); each key rotation
+ * (`sphere.key.rotated`, by an admin) starts a new Autobase with new keys, sealed to the
+ * members who stay, whose first envelope is `sphere.epoch.started` (docs/spheres.md).
+ * The old epoch stays readable history: nobody is admitted or removed there any more.
+ * src/swarm/sphere-chain.ts reads a sphere across its epochs.
  *
  * Every node of a writer is one signed envelope block (src/events/envelope.ts) of a
  * `sphere.*` type, with the sphere's own seq per author: never a copy of a journal
  * event. Anything that does not verify, comes from a device that is not bound to the
- * envelope's author, or breaks a rule (only an admin removes, nobody removes the last
- * device) is skipped and recorded under `rejected/`, so every peer sees the same view
- * and can say why something is missing.
+ * envelope's author, or breaks a rule (only an admin removes or rotates, nobody removes
+ * the last device) is skipped and recorded under `rejected/`, so every peer sees the
+ * same view and can say why something is missing.
  *
  * View layout (keys are utf-8, values JSON):
- *   meta                         { name, creator, created, members, items, rejected }
+ *   meta                         { name, creator, created, members, items, rejected, epoch?, sphere?, previous? }
  *   members/<member>             { name, admin, writers[], since, addedBy }
  *   writers/<writer>             <member>
  *   authors/<member>             { seq, id, time }       last accepted envelope per author
@@ -30,7 +37,11 @@ import { isSphereEventType, type SphereEventType } from '../events/sphere.js'
  *   facets/<member>/<dim>/<facet>/<key>   FacetItem      shared profile facets (matching reads these)
  *   items/<id>                   the feed or facets key of a shared item (for retraction)
  *   retracted/<id>               { by, at }
+ *   withdrawn/<id>/<member>      { at }                  a member withdrew an item of an earlier epoch
  *   left/<member>                { at, removed, by }
+ *   epoch/next                   Rotation                the key rotation that retired this epoch
+ *   epoch/started                EpochStart              how this epoch began (epochs after 0)
+ *   follows/<id>                 Follow                  a member's sealed request to follow into the next epoch
  *   rejected/<n:10>              { writer, author?, type?, seq?, reason }
  */
 
@@ -38,8 +49,8 @@ import { isSphereEventType, type SphereEventType } from '../events/sphere.js'
 const WRITER_BINDING_DOMAIN = new TextEncoder().encode('cosmicsynccore/sphere-writer/v1\n')
 
 /**
- * The sphere is named by its discovery key, which a joining member knows from the
- * invite before anyone tells them the sphere's key.
+ * The sphere is named by its discovery key (its epoch 0's, in every epoch), which a
+ * joining member knows from the invite before anyone tells them the sphere's key.
  */
 export function writerBindingMessage(discoveryKey: Uint8Array, writer: Uint8Array): Uint8Array {
   return b4a.concat([WRITER_BINDING_DOMAIN, discoveryKey, writer])
@@ -56,6 +67,56 @@ export interface SphereMeta {
   members: number
   items: number
   rejected: number
+  /** This Autobase's epoch (absent: 0). */
+  epoch?: number
+  /** The sphere's key (its epoch 0's Autobase key), in epochs after 0. */
+  sphere?: string
+  /** The Autobase key of the epoch before this one, in epochs after 0. */
+  previous?: string
+}
+
+/** The key rotation that retired an epoch, as its view keeps it (more keys may be added for members it missed). */
+export interface Rotation {
+  epoch: number
+  id: string
+  by: string
+  at: number
+  cause: 'removal' | 'departure' | 'manual'
+  keys: { member: string; box: string }[]
+}
+
+/** How an epoch after 0 began. */
+export interface EpochStart {
+  epoch: number
+  sphere: string
+  previous: string
+  by: string
+  at: number
+  /** The earlier epochs' keys, sealed with this epoch's (epoch-keys.ts). */
+  history: string
+}
+
+/** A member's sealed request (epoch-keys.ts, sealFollow) to have their new device admitted into the next epoch. */
+export interface Follow {
+  id: string
+  member: string
+  epoch: number
+  sealed: string
+  at: number
+}
+
+export interface Departure {
+  member: string
+  at: number
+  removed: boolean
+  by: string
+}
+
+/** A withdrawal, in a later epoch, of an item shared in an earlier one (it counts when `by` shared it). */
+export interface Withdrawal {
+  ref: string
+  by: string
+  at: number
 }
 
 export interface MemberRecord {
@@ -250,6 +311,47 @@ export class Sphere {
     return (await this.get(`items/${id}`)) !== null
   }
 
+  /** Where a shared item lives in the view, and who shared it. */
+  item(id: string): Promise<{ key: string; author: string } | null> {
+    return this.get<{ key: string; author: string }>(`items/${id}`)
+  }
+
+  /** This Autobase's epoch, as its view says (0 before anything replicated). */
+  async epoch(): Promise<number> {
+    return (await this.meta())?.epoch ?? 0
+  }
+
+  /** The rotation that retired this epoch, or null while it is the newest. */
+  rotation(): Promise<Rotation | null> {
+    return this.get<Rotation>('epoch/next')
+  }
+
+  started(): Promise<EpochStart | null> {
+    return this.get<EpochStart>('epoch/started')
+  }
+
+  follows(): Promise<Follow[]> {
+    return this.list<Follow>('follows/')
+  }
+
+  /** Who left or was removed in this epoch (and has not been admitted again). */
+  async departures(): Promise<Departure[]> {
+    const out: Departure[] = []
+    for await (const node of this.base.view.createReadStream({ gt: 'left/', lt: 'left/\uffff' })) {
+      out.push({ member: node.key.slice('left/'.length), ...(node.value as Omit<Departure, 'member'>) })
+    }
+    return out
+  }
+
+  async withdrawals(): Promise<Withdrawal[]> {
+    const out: Withdrawal[] = []
+    for await (const node of this.base.view.createReadStream({ gt: 'withdrawn/', lt: 'withdrawn/\uffff' })) {
+      const [ref = '', by = ''] = node.key.slice('withdrawn/'.length).split('/')
+      out.push({ ref, by, at: (node.value as { at: number }).at })
+    }
+    return out
+  }
+
   async close(): Promise<void> {
     await this.base.close()
   }
@@ -334,6 +436,13 @@ async function reject(batch: ViewBatch, writer: string, event: SignedEvent | nul
   else await batch.put('rejected-before-creation', n + 1)
 }
 
+const short = (key: string) => key.slice(0, 12)
+
+/** The discovery key that device bindings name: the sphere's (its epoch 0's), in every epoch. */
+function sphereDiscoveryKey(meta: SphereMeta, host: Autobase.Host): Uint8Array {
+  return meta.sphere ? discoveryKey(b4a.from(meta.sphere, 'hex') as Uint8Array) : host.discoveryKey
+}
+
 async function applyEvent(batch: ViewBatch, host: Autobase.Host, writer: string, event: SignedEvent) {
   const author = toHex(event.header.author)
   const id = toHex(event.id)
@@ -358,6 +467,10 @@ async function applyEvent(batch: ViewBatch, host: Autobase.Host, writer: string,
     await batch.put(`authors/${author}`, { seq: event.header.seq, id, time })
     return
   }
+  if (event.header.type === 'sphere.epoch.started') {
+    await startEpoch(batch, host, writer, event, meta)
+    return
+  }
   if (!meta) throw new Rejected('no sphere.created yet')
 
   const bound = await getValue<string>(batch, `writers/${writer}`)
@@ -368,23 +481,29 @@ async function applyEvent(batch: ViewBatch, host: Autobase.Host, writer: string,
   const last = await getValue<{ seq: number; id: string; time: number }>(batch, `authors/${author}`)
   if (last && event.header.seq <= last.seq) throw new Rejected(`seq ${event.header.seq} is not after ${last.seq}`)
   if ((await getValue(batch, `items/${id}`)) !== null) throw new Rejected('a replayed envelope')
+  // Once an epoch is retired, membership changes only in the new one: this one is history.
+  const moved = await getValue<Rotation>(batch, 'epoch/next')
 
   switch (event.header.type) {
     case 'sphere.member.added': {
       const body = event.body as EventBody<'sphere.member.added'>
+      const existing = await getValue<MemberRecord>(batch, `members/${body.member}`)
+      // A retired epoch admits nobody new; a member's device may still join it (it follows
+      // from the epoch before, on its way to the newest one).
+      if (moved && !existing) throw new Rejected(`the sphere moved to epoch ${moved.epoch}: people are admitted there`)
+      if (moved && body.admin) throw new Rejected(`the sphere moved to epoch ${moved.epoch}: admins are made there`)
       if (body.admin && !me.admin) throw new Rejected('only an admin admits another admin')
       const writerKey = b4a.from(body.writer, 'hex') as Uint8Array
       if (
         !verify(
           b4a.from(body.proof, 'hex') as Uint8Array,
-          writerBindingMessage(host.discoveryKey, writerKey),
+          writerBindingMessage(sphereDiscoveryKey(meta, host), writerKey),
           b4a.from(body.member, 'hex') as Uint8Array
         )
       ) {
         throw new Rejected('the new member did not sign this device binding')
       }
       if ((await getValue(batch, `writers/${body.writer}`)) !== null) throw new Rejected('the device is already bound')
-      const existing = await getValue<MemberRecord>(batch, `members/${body.member}`)
       const peers = body.peer ? [body.peer] : []
       const record: MemberRecord = existing
         ? {
@@ -415,6 +534,7 @@ async function applyEvent(batch: ViewBatch, host: Autobase.Host, writer: string,
       const target = removed ? (event.body as EventBody<'sphere.member.removed'>).member : author
       if (removed && !me.admin) throw new Rejected('only an admin removes a member')
       if (removed && target === author) throw new Rejected('use sphere.member.left to leave')
+      if (removed && moved) throw new Rejected(`the sphere moved to epoch ${moved.epoch}: members are removed there`)
       const record = await getValue<MemberRecord>(batch, `members/${target}`)
       if (!record) throw new Rejected('not a member')
       for (const w of record.writers) {
@@ -428,9 +548,26 @@ async function applyEvent(batch: ViewBatch, host: Autobase.Host, writer: string,
       for (const node of await facetsOf(batch, target)) {
         await batch.del(node.key)
         await batch.del(`items/${(node.value as FacetItem).id}`)
+        meta.items -= 1
       }
       await batch.put(`left/${target}`, { at: time, removed, by: author })
       meta.members -= 1
+      // A sphere always has an admin (someone must be able to rotate its key): when the
+      // last one leaves, the longest-standing member takes over.
+      if (record.admin) await keepAnAdmin(batch)
+      break
+    }
+    case 'sphere.key.rotated':
+      await rotate(batch, meta, me, author, id, time, event.body as EventBody<'sphere.key.rotated'>, moved)
+      break
+    case 'sphere.epoch.followed': {
+      const body = event.body as EventBody<'sphere.epoch.followed'>
+      if (!moved) throw new Rejected('there is no new epoch to follow')
+      if (body.epoch !== moved.epoch) throw new Rejected(`the sphere moved to epoch ${moved.epoch}, not ${body.epoch}`)
+      if (!moved.keys.some((k) => k.member === author)) {
+        throw new Rejected(`the key of epoch ${moved.epoch} was not sealed to this member`)
+      }
+      await batch.put(`follows/${id}`, { id, member: author, epoch: body.epoch, sealed: body.sealed, at: time })
       break
     }
     case 'sphere.entry.shared':
@@ -465,7 +602,14 @@ async function applyEvent(batch: ViewBatch, host: Autobase.Host, writer: string,
     case 'sphere.share.retracted': {
       const { ref } = event.body as EventBody<'sphere.share.retracted'>
       const target = await getValue<{ key: string; author: string }>(batch, `items/${ref}`)
-      if (!target) throw new Rejected('nothing shared under that id')
+      if (!target) {
+        // An item of an earlier epoch: this view cannot see it, so it records who
+        // withdrew it; readers hide the item only when its author did (sphere-chain.ts).
+        if ((meta.epoch ?? 0) === 0) throw new Rejected('nothing shared under that id')
+        if ((await getValue(batch, `withdrawn/${ref}/${author}`)) !== null) throw new Rejected('already withdrawn')
+        await batch.put(`withdrawn/${ref}/${author}`, { at: time })
+        break
+      }
       if (target.author !== author) throw new Rejected('only the author withdraws a share')
       await batch.del(target.key)
       await batch.del(`items/${ref}`)
@@ -478,6 +622,119 @@ async function applyEvent(batch: ViewBatch, host: Autobase.Host, writer: string,
   }
   await batch.put('meta', meta)
   await batch.put(`authors/${author}`, { seq: event.header.seq, id, time })
+}
+
+/** The first envelope of an epoch after 0: its founder (an admin of the epoch before) and the members it starts with. */
+async function startEpoch(
+  batch: ViewBatch,
+  host: Autobase.Host,
+  writer: string,
+  event: SignedEvent,
+  meta: SphereMeta | null
+) {
+  const author = toHex(event.header.author)
+  const time = event.header.time
+  if (meta) throw new Rejected('the sphere already exists')
+  if (writer !== toHex(host.key)) throw new Rejected('only the bootstrap device starts an epoch')
+  const body = event.body as EventBody<'sphere.epoch.started'>
+  if (body.epoch < 1) throw new Rejected('epoch 0 is started by sphere.created')
+  const roster = new Map(body.members.map((m) => [m.member, m]))
+  if (roster.size !== body.members.length) throw new Rejected('a member is named twice')
+  if (!roster.get(author)?.admin) throw new Rejected('the founder of an epoch is one of its admins')
+  const carried = (await getValue<number>(batch, 'rejected-before-creation')) ?? 0
+  await batch.put('meta', {
+    name: body.name,
+    creator: author,
+    created: time,
+    members: roster.size,
+    items: 0,
+    rejected: carried,
+    epoch: body.epoch,
+    sphere: body.sphere,
+    previous: body.previous
+  } satisfies SphereMeta)
+  for (const m of body.members) {
+    await batch.put(`members/${m.member}`, {
+      member: m.member,
+      name: m.name,
+      admin: m.admin,
+      // The others' devices are admitted as they follow (sphere.epoch.followed, then sphere.member.added).
+      writers: m.member === author ? [writer] : [],
+      peers: [...m.peers],
+      since: m.since,
+      addedBy: m.addedBy
+    } satisfies MemberRecord)
+  }
+  await batch.put(`writers/${writer}`, author)
+  await batch.put(`authors/${author}`, { seq: event.header.seq, id: toHex(event.id), time })
+  await batch.put('epoch/started', {
+    epoch: body.epoch,
+    sphere: body.sphere,
+    previous: body.previous,
+    by: author,
+    at: time,
+    history: body.history
+  } satisfies EpochStart)
+}
+
+/**
+ * A key rotation: the first one of an epoch retires it and names the next epoch, whose
+ * keys it seals to current members (the admin who rotates among them); a later one for
+ * the same epoch hands its keys to current members it missed (admitted concurrently).
+ * Nobody else may be named: a removed member never gets the new keys.
+ */
+async function rotate(
+  batch: ViewBatch,
+  meta: SphereMeta,
+  me: MemberRecord,
+  author: string,
+  id: string,
+  time: number,
+  body: EventBody<'sphere.key.rotated'>,
+  moved: Rotation | null
+) {
+  if (!me.admin) throw new Rejected("only an admin rotates the sphere's key")
+  const named = new Set<string>()
+  for (const k of body.keys) {
+    if (named.has(k.member)) throw new Rejected(`${short(k.member)} is named twice`)
+    named.add(k.member)
+    if ((await getValue(batch, `members/${k.member}`)) === null) {
+      throw new Rejected(`${short(k.member)} is not a member: the new key goes to members only`)
+    }
+    if (k.box.length !== 2 * EPOCH_KEYS_BOX_BYTES) throw new Rejected('a sealed key is not the size of one')
+  }
+  if (moved) {
+    if (body.epoch !== moved.epoch) throw new Rejected(`the sphere already moved to epoch ${moved.epoch}`)
+    for (const k of body.keys) {
+      if (moved.keys.some((held) => held.member === k.member)) {
+        throw new Rejected(`${short(k.member)} already holds the key of epoch ${moved.epoch}`)
+      }
+    }
+    await batch.put('epoch/next', { ...moved, keys: [...moved.keys, ...body.keys] } satisfies Rotation)
+    return
+  }
+  const current = meta.epoch ?? 0
+  if (body.epoch !== current + 1) throw new Rejected(`this is epoch ${current}: the next one is ${current + 1}`)
+  if (!named.has(author)) throw new Rejected('the admin who rotates the key keeps it too')
+  await batch.put('epoch/next', {
+    epoch: body.epoch,
+    id,
+    by: author,
+    at: time,
+    cause: body.cause,
+    keys: [...body.keys]
+  } satisfies Rotation)
+}
+
+/** When no admin is left, the member who has been in the sphere longest (then the lowest key) becomes one. */
+async function keepAnAdmin(batch: ViewBatch) {
+  const rest: MemberRecord[] = []
+  for await (const node of batch.createReadStream({ gt: 'members/', lt: 'members/\uffff' })) {
+    rest.push(node.value as MemberRecord)
+  }
+  if (rest.length === 0 || rest.some((m) => m.admin)) return
+  const [heir] = rest.sort((a, b) => a.since - b.since || (a.member < b.member ? -1 : 1))
+  if (heir) await batch.put(`members/${heir.member}`, { ...heir, admin: true })
 }
 
 async function facetsOf(batch: ViewBatch, member: string): Promise<Hyperbee.Entry<string, unknown>[]> {

@@ -4,7 +4,7 @@ import { customElement, property, query, state } from 'lit/decorators.js'
 import { ApiError, api } from './api.js'
 import { clock, day, shortDay } from './format.js'
 import { shared } from './styles.js'
-import type { SphereInvite, SphereMember, SphereMembers, SphereSummary } from './types.js'
+import type { SphereInvite, SphereMember, SphereMembers, SphereRemoval, SphereSummary } from './types.js'
 import './sphere-feed.js'
 import './sphere-matches.js'
 
@@ -16,6 +16,16 @@ const EXPIRIES = [
 
 function message(err: unknown): string {
   return err instanceof ApiError ? err.detail : String(err)
+}
+
+/** Where the sphere's key stands on this device, in a person's words. */
+function keyLine(s: SphereSummary): string {
+  if (s.leftBehind) return 'The sphere moved to a new key without you.'
+  const key =
+    s.epoch === 0 ? 'Its key was never rotated.' : `Its key was rotated ${shortDay(s.rotated ?? 0)} (key ${s.epoch}).`
+  return s.pending
+    ? `${key} This device waits for a member's device to admit it under the new key; until then it reads but does not write.`
+    : key
 }
 
 /** One sphere: its feed and post box, the people to work with, its members (admins marked), invites, and leaving it. */
@@ -102,6 +112,9 @@ export class SphereDetail extends LitElement {
       .leave {
         color: var(--danger);
       }
+      .notice {
+        margin: 0 0 1rem;
+      }
     `
   ]
 
@@ -113,6 +126,8 @@ export class SphereDetail extends LitElement {
   @state() accessor inviting = false
   @state() accessor copied: string | null = null
   @state() accessor error: string | null = null
+  /** What the last removal did (the key rotation with it). */
+  @state() accessor notice: string | null = null
   @state() accessor removing: SphereMember | null = null
   @state() accessor version = 0
   @query('#leave-dialog') accessor leaveDialog!: HTMLDialogElement
@@ -130,6 +145,7 @@ export class SphereDetail extends LitElement {
       this.invite = null
       this.copied = null
       this.error = null
+      this.notice = null
     }
   }
 
@@ -170,8 +186,10 @@ export class SphereDetail extends LitElement {
   private async removeMember(member: SphereMember) {
     this.removeDialog.close()
     this.error = null
+    this.notice = null
     try {
-      await api.delete(`/spheres/${this.sphere.key}/members/${member.member}`)
+      const removal = await api.delete<SphereRemoval>(`/spheres/${this.sphere.key}/members/${member.member}`)
+      this.notice = `Removed ${member.name}. The sphere's key was rotated: what is shared from now on is under key ${removal.epoch}, which they never receive. Members' devices follow it by themselves.`
       this.changed()
     } catch (err) {
       this.error = message(err)
@@ -204,7 +222,11 @@ export class SphereDetail extends LitElement {
               x.admin ? html`<span class="mark admin">admin</span>` : nothing
             }
             <br /><span class="key" title=${x.member}>${x.member.slice(0, 12)}</span>
-            <span class="sub">· since ${shortDay(x.since)} · ${x.writers.length} ${x.writers.length === 1 ? 'device' : 'devices'}</span>
+            <span class="sub">· since ${shortDay(x.since)} · ${
+              x.writers.length === 0
+                ? 'holds the new key; their device is not admitted yet'
+                : `${x.writers.length} ${x.writers.length === 1 ? 'device' : 'devices'}`
+            }</span>
           </span>
           ${
             iAmAdmin && x.member !== this.me && this.sphere.writable
@@ -274,10 +296,13 @@ export class SphereDetail extends LitElement {
         <p class="sub">
           ${s.members} ${s.members === 1 ? 'member' : 'members'} · ${s.role === 'creator' ? 'you created it' : 'you joined'}
           ${shortDay(s.joined)} · ${s.items} ${s.items === 1 ? 'item' : 'items'} shared or posted
-          ${s.writable ? '' : ' · you are no longer a member: you see what arrived before'}
+          ${s.writable || s.pending ? '' : ' · you are no longer a member: you see what arrived before'}
         </p>
+        <p class="sub" id="sphere-key">${keyLine(s)}</p>
+        ${s.keyProblem ? html`<p class="error" role="alert">The newest key could not be followed: ${s.keyProblem}</p>` : nothing}
       </header>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      ${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}
       <sphere-feed .sphere=${s} .me=${this.me} .online=${this.online} @feed-changed=${() => this.changed()}></sphere-feed>
       <sphere-matches .sphere=${s} .online=${this.online} @facet-shared=${() => this.changed()}></sphere-matches>
       <section class="card" aria-labelledby="members-title">
@@ -294,7 +319,10 @@ export class SphereDetail extends LitElement {
       </section>
       <section class="card" aria-labelledby="leave-title">
         <h3 id="leave-title">Leave</h3>
-        <p class="sub">Leaving deletes this sphere's key and clears its data from this device. What you shared stays with its members.</p>
+        <p class="sub">
+          Leaving deletes this sphere's keys and clears its data from this device; the others move it to a new key you
+          never receive. What you shared stays with its members.
+        </p>
         <button class="leave" @click=${() => this.leaveDialog.showModal()}>Leave ${s.name}…</button>
       </section>
       <dialog id="leave-dialog" aria-labelledby="leave-dialog-title">
@@ -307,7 +335,10 @@ export class SphereDetail extends LitElement {
       </dialog>
       <dialog id="remove-dialog" aria-labelledby="remove-dialog-title" @close=${() => (this.removing = null)}>
         <h3 id="remove-dialog-title">Remove ${this.removing?.name ?? 'this member'}?</h3>
-        <p>They get nothing new from now on. What they already received stays with them.</p>
+        <p>
+          They get nothing new from now on: the sphere moves to a new key that only the members who stay receive. What
+          they already received stays with them.
+        </p>
         <div class="buttons">
           <button class="primary" @click=${() => this.removing && this.removeMember(this.removing)}>Remove them</button>
           <button @click=${() => this.removeDialog.close()}>Keep them</button>

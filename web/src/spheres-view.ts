@@ -280,7 +280,11 @@ export class SpheresView extends LitElement {
             <span class="name">${s.name}</span>
             <span class="sub">
               ${s.members} ${s.members === 1 ? 'member' : 'members'} · ${s.role === 'creator' ? 'you created it' : 'member'}${
-                s.writable ? '' : ' · you are no longer a member'
+                s.pending
+                  ? ' · waiting to be admitted under its new key'
+                  : s.writable
+                    ? ''
+                    : ' · you are no longer a member'
               }
             </span>
           </button>

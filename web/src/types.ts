@@ -212,6 +212,23 @@ export interface SphereSummary {
   items: number
   writable: boolean
   openInvites: number
+  /** The newest key (epoch) of the sphere this device holds: 0 until it is first rotated. */
+  epoch: number
+  /** When that key was rotated in (ms), null for epoch 0. */
+  rotated: number | null
+  /** This device holds the newest key and waits for a member to admit it. */
+  pending: boolean
+  /** The sphere moved to a new key without this home. */
+  leftBehind: boolean
+  /** Why this device could not follow the newest key, if it could not. */
+  keyProblem: string | null
+}
+
+/** What removing a member answers: they are out, and the sphere moved to a key they never get. */
+export interface SphereRemoval {
+  removed: string
+  epoch: number
+  members: number
 }
 
 export interface SphereInvite {
@@ -234,6 +251,10 @@ export interface SphereMember {
 export interface SphereMembers {
   sphere: string
   name: string
+  epoch: number
+  rotated: number | null
+  pending: boolean
+  leftBehind: boolean
   members: SphereMember[]
   rejected: unknown[]
 }
@@ -250,6 +271,8 @@ export type FeedBody =
 
 export interface FeedItem {
   id: string
+  /** The key (epoch) of the sphere it was shared under. */
+  epoch: number
   author: string
   authorName: string
   seq: number

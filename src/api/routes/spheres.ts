@@ -14,6 +14,7 @@ import {
   sphereMembers,
   spherePost,
   sphereRemove,
+  sphereRotate,
   unshare
 } from '../../commands/sphere.js'
 import { CosmicError } from '../../errors.js'
@@ -36,6 +37,18 @@ const ItemId = Type.String({
   description: 'the id of a post or share in the sphere (64 lower-case hex characters, from the feed)'
 })
 
+/** Where a sphere's key stands on this device (docs/spheres.md, "Removal and leaving"). */
+const KeyStateFields = {
+  epoch: Type.Integer({
+    description: "the newest epoch of the sphere's key this device holds: 0 until it is first rotated"
+  }),
+  rotated: Type.Union([Type.Integer(), Type.Null()], { description: 'when that epoch began (ms), null for epoch 0' }),
+  pending: Type.Boolean({
+    description: 'this device holds the newest key and waits for a member to admit it into that epoch'
+  }),
+  leftBehind: Type.Boolean({ description: 'the sphere moved to a new key without this home (it was removed)' })
+}
+
 const SphereJson = Type.Object(
   {
     key: Type.String(),
@@ -44,8 +57,12 @@ const SphereJson = Type.Object(
     joined: Type.Integer(),
     members: Type.Integer(),
     items: Type.Integer(),
-    writable: Type.Boolean({ description: 'false once this device was removed or left' }),
-    openInvites: Type.Integer()
+    writable: Type.Boolean({ description: 'false once this device was removed or left, or while it waits (pending)' }),
+    openInvites: Type.Integer(),
+    ...KeyStateFields,
+    keyProblem: Type.Union([Type.String(), Type.Null()], {
+      description: 'why this device could not follow the newest key or act on it (CODE: detail), if it could not'
+    })
   },
   { description: 'a sphere this home is in' }
 )
@@ -54,13 +71,17 @@ const MemberJson = Type.Object({
   member: Type.String({ description: 'their identity key' }),
   name: Type.String(),
   admin: Type.Boolean(),
-  writers: Type.Array(Type.String(), { description: 'their devices (Autobase writer keys)' }),
+  writers: Type.Array(Type.String(), {
+    description:
+      'their devices (Autobase writer keys) in this epoch; empty while a member who holds the new key waits for their device to be admitted'
+  }),
   since: Type.Integer(),
   addedBy: Type.String()
 })
 
 const FeedItemJson = Type.Object({
   id: Type.String(),
+  epoch: Type.Integer({ description: 'the epoch of the sphere key it was shared under' }),
   author: Type.String(),
   authorName: Type.String(),
   seq: Type.Integer(),
@@ -313,6 +334,7 @@ export const sphereRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
           200: Type.Object({
             sphere: Type.String(),
             name: Type.String(),
+            ...KeyStateFields,
             members: Type.Array(MemberJson),
             rejected: Type.Array(Type.Unknown(), { description: "envelopes the sphere's rules refused" })
           })
@@ -339,7 +361,13 @@ export const sphereRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
           { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'told to the sphere' })) },
           { additionalProperties: false }
         ),
-        response: { 200: Type.Object({ removed: Type.String() }) }
+        response: {
+          200: Type.Object({
+            removed: Type.String(),
+            epoch: Type.Integer({ description: 'the new key the sphere moved to, which they never received' }),
+            members: Type.Integer({ description: 'members the new key was sealed to' })
+          })
+        }
       }
     },
     (request) =>
@@ -351,13 +379,37 @@ export const sphereRoutes: FastifyPluginAsyncTypebox<{ ctx: ApiContext }> = asyn
   )
 
   app.post(
+    '/spheres/:sphere/rotate',
+    {
+      schema: {
+        tags: ['spheres'],
+        summary: `${sphereRotate.summary}; 403 ADMIN_REQUIRED for a member who is not an admin`,
+        params: SphereParams,
+        response: {
+          200: Type.Object({
+            sphere: Type.String(),
+            epoch: Type.Integer({ description: 'the new epoch' }),
+            members: Type.Integer({ description: 'members the new key was sealed to' })
+          })
+        }
+      }
+    },
+    (request) => ctx.run(sphereRotate, { sphere: request.params.sphere }, 'write')
+  )
+
+  app.post(
     '/spheres/:sphere/leave',
     {
       schema: {
         tags: ['spheres'],
         summary: sphereLeave.summary,
         params: SphereParams,
-        response: { 200: Type.Object({ left: Type.String() }) }
+        response: {
+          200: Type.Object({
+            left: Type.String(),
+            told: Type.Boolean({ description: 'whether the other members were told (false: you were the last)' })
+          })
+        }
       }
     },
     (request) => ctx.run(sphereLeave, { sphere: request.params.sphere }, 'write')
