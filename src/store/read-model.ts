@@ -42,12 +42,20 @@ const BULK_EVENTS = 256
  */
 export const CATCH_UP_BATCH = 16_384
 /**
- * Chunks of the log (of up to READ_CHUNK blocks) read and handed to the decoder ahead of the
- * one being projected: one batch's worth, so the worker decodes the next batch while this
- * thread applies one in a single synchronous transaction. Two batches' worth were no faster
- * and held ~90 MB more at the peak (1M events).
+ * Events per `apply` of a long catch-up: half a transaction (the commits are held between,
+ * `holdCommits`), so that what is in memory at once, the batch being applied and the one
+ * decoding ahead of it, is one transaction's worth. Measured replaying 1M events with the
+ * worker thread: batches of 16,384 with one batch decoding ahead peaked at 408-417 MB RSS;
+ * with half a batch ahead 376 MB, but then this thread waits for the worker to decode half
+ * of each batch after applying the one before.
  */
-const DECODE_AHEAD = Math.ceil(CATCH_UP_BATCH / READ_CHUNK)
+const CATCH_UP_APPLY = CATCH_UP_BATCH / 2
+/**
+ * Chunks of the log (of up to READ_CHUNK blocks) read and handed to the decoder ahead of the
+ * one being projected: one applied batch's worth, so the worker decodes the next batch while
+ * this thread applies one synchronously.
+ */
+const DECODE_AHEAD = Math.ceil(CATCH_UP_APPLY / READ_CHUNK)
 
 /**
  * The local read model: one SQLite file, encrypted page by page with ChaCha20-Poly1305
@@ -321,7 +329,10 @@ export class ReadModel {
     const total = known - start + fresh
     // Under holdCommits the bulk settings are on already, until releaseCommits.
     const bulk = total > CATCH_UP_BATCH && !this.holding
+    // Batches of CATCH_UP_APPLY, committed every CATCH_UP_BATCH events (and before a purge).
+    const hold = total > CATCH_UP_APPLY && !this.holding
     if (bulk) this.setBulk(true)
+    if (hold) this.holding = true
     try {
       let applied = 0
       let stopped = false
@@ -349,7 +360,7 @@ export class ReadModel {
           }
           batch.push(event)
         }
-        if (batch.length >= CATCH_UP_BATCH) {
+        if (batch.length >= CATCH_UP_APPLY) {
           if (decoder) await new Promise<void>((resolve) => setImmediate(resolve))
           flush()
         }
@@ -377,7 +388,7 @@ export class ReadModel {
               const event = fromCandidate(c, pos++, ledger.log(c.device))
               if (until !== undefined && event.time !== undefined && event.time > until) break
               batch.push(event)
-              if (batch.length >= CATCH_UP_BATCH) flush()
+              if (batch.length >= CATCH_UP_APPLY) flush()
             }
           }
         }
@@ -388,6 +399,11 @@ export class ReadModel {
       onProgress?.(total, total)
       return applied
     } finally {
+      if (hold) {
+        // What is held is whole batches (a batch that failed took itself and them back).
+        this.holding = false
+        this.commitHeld()
+      }
       if (bulk && this.db.open) this.setBulk(false)
     }
   }
