@@ -5,7 +5,7 @@ import { decodeBlock } from '../src/events/envelope.js'
 import { timeline } from '../src/projections/queries.js'
 import { Home } from '../src/store/home.js'
 import { rebuild } from '../src/store/replay.js'
-import { ms, now } from './stats.js'
+import { mainThreadCpuMs, ms, now, processCpuMs } from './stats.js'
 
 const [task, path, passphrase] = process.argv.slice(2) as [string, string, string]
 
@@ -22,12 +22,16 @@ async function main(): Promise<Record<string, number>> {
     }
     case 'replay': {
       const home = await Home.open(path, passphrase)
+      const main = mainThreadCpuMs()
+      const cpu = processCpuMs()
       const start = now()
       const report = await rebuild(home)
       const elapsed = ms(start)
+      const mainCpuMs = mainThreadCpuMs() - main
+      const cpuMs = processCpuMs() - cpu
       const events = home.journal.length
       await home.close()
-      return { events, ms: elapsed, applied: report.applied }
+      return { events, ms: elapsed, applied: report.applied, mainCpuMs, cpuMs }
     }
     case 'raw-read': {
       const home = await Home.open(path, passphrase)

@@ -74,7 +74,7 @@ try {
     const model = ReadModel.open(join(dir, file), key, projections)
     for (const pragma of process.env.PRAGMAS?.split(';').filter(Boolean) ?? []) model.db.pragma(pragma)
     // Skip identity.created (seq 0) is not needed: start every model at seq 1 by applying seq 0 first.
-    const first = { seq: 0, redacted: true } as ProjectedEvent
+    const first = { seq: 0, device: 0, logSeq: 0, redacted: true } as ProjectedEvent
     model.apply([first])
     // Time spent in each fold's step and flush; the rest of apply is SQLite's commit (and checkpoints).
     const folds = (model as unknown as { folds: { step: (e: ProjectedEvent) => void; flush: () => void }[] }).folds

@@ -1,4 +1,4 @@
-// npm run bench  (BENCH_EVENTS=1000000 BENCH_INGEST=100000 BENCH_MATCH=100000 BENCH_SHARE=100000 BENCH_WRITERS=50 BENCH_DEVICE_EVENTS=20000 by default; smaller for a quick look)
+// npm run bench  (BENCH_ONLY=core for the core rows alone; BENCH_EVENTS=1000000 BENCH_INGEST=100000 BENCH_MATCH=100000 BENCH_SHARE=100000 BENCH_WRITERS=50 BENCH_DEVICE_EVENTS=20000 by default; smaller for a quick look)
 import { writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { benchCore, type Result } from './core.js'
@@ -11,6 +11,8 @@ import { benchSwarm } from './swarm.js'
 const events = Number(process.env.BENCH_EVENTS ?? 1_000_000)
 const ingest = Number(process.env.BENCH_INGEST ?? 100_000)
 const matchMembers = Number(process.env.BENCH_MATCH ?? 100_000)
+/** `core`: only benchCore's rows (ingest, reflect, the scaled home's search and retract, replay, cold open). */
+const only = process.env.BENCH_ONLY
 const log = (s: string) => process.stderr.write(`${s}\n`)
 
 const started = Date.now()
@@ -19,17 +21,22 @@ const results: Result[] = await benchCore({
   events,
   ingest,
   log,
-  onScaledHome: async (home) => {
-    mirror = await benchMirror(home, { log, events })
-  }
+  onScaledHome:
+    only === 'core'
+      ? undefined
+      : async (home) => {
+          mirror = await benchMirror(home, { log, events })
+        }
 })
-const localModel = await benchLocalModel(log)
+const localModel = only === 'core' ? { results: [], skipped: undefined } : await benchLocalModel(log)
 if (localModel.skipped) log(`SKIPPED ${localModel.skipped}`)
-results.push(...mirror, ...localModel.results)
-results.push(...(await benchMatch({ members: matchMembers, log })))
-results.push(...(await benchMatchSphere({ log })))
-results.push(...(await benchSwarm({ log })))
-results.push(...(await benchDevices({ log })))
+if (only !== 'core') {
+  results.push(...mirror, ...localModel.results)
+  results.push(...(await benchMatch({ members: matchMembers, log })))
+  results.push(...(await benchMatchSphere({ log })))
+  results.push(...(await benchSwarm({ log })))
+  results.push(...(await benchDevices({ log })))
+}
 
 const lines = [
   `CosmicSyncCore benchmarks, ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'})`,

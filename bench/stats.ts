@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+
 /** Small helpers shared by the benchmarks. */
 
 export function percentile(samples: readonly number[], p: number): number {
@@ -18,4 +20,26 @@ export function ms(start: bigint): number {
 
 export function now(): bigint {
   return process.hrtime.bigint()
+}
+
+/**
+ * CPU time (user + system, ms) of this process's main thread alone, from /proc on Linux (10 ms
+ * ticks): with work in a worker thread, the main thread's time is what bounds the wall time
+ * when the other core is free. Elsewhere, the whole process's time.
+ */
+export function mainThreadCpuMs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * (1000 / 100)
+  } catch {
+    const used = process.cpuUsage()
+    return (used.user + used.system) / 1000
+  }
+}
+
+/** CPU time (user + system, ms) of the whole process: every thread. */
+export function processCpuMs(): number {
+  const used = process.cpuUsage()
+  return (used.user + used.system) / 1000
 }

@@ -1,5 +1,6 @@
 // Child process for test/crash.test.ts.
-//   single | batch: appends forever (journal + projections), printing each acknowledged seq
+//   single | batch | ingest: appends forever (journal + projections; ingest: Home.ingest, batches of 10
+//                    sealed in a worker thread), printing each acknowledged seq
 //   journal-only N:  appends N events to the journal WITHOUT applying them to the read model, then exits
 //   open:            opens the home (the read model catches up), printing "opening" first
 import { Home } from '../src/store/home.js'
@@ -28,6 +29,15 @@ if (mode === 'open') {
     process.exit(0)
   }
   process.stdout.write('ready\n')
+  if (mode === 'ingest') {
+    // Endless batches of 10 through Home.ingest (sealed in a worker thread), each acknowledged once landed.
+    const batches = (function* () {
+      for (let i = 0; ; i++) yield { drafts: Array.from({ length: 10 }, (_, j) => draft(i, j)) }
+    })()
+    await home.ingest(batches, {
+      onLanded: (events) => process.stdout.write(`ack ${events[events.length - 1]!.header.seq}\n`)
+    })
+  }
   for (let i = 0; ; i++) {
     const drafts = Array.from({ length: mode === 'batch' ? 10 : 1 }, (_, j) => draft(i, j))
     const events = await home.append(drafts)

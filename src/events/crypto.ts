@@ -14,6 +14,27 @@ export function randomBytes(n: number): Uint8Array {
   return out
 }
 
+/**
+ * Random bytes for salts, drawn from a pool filled 4 KiB at a time: one call into the
+ * system's random source per 256 salts instead of one each (~2 µs a call here, as much as
+ * the rest of a salt's share of sealing). Each pool is used once and never refilled, so a
+ * salt handed out is never overwritten.
+ */
+const POOL_BYTES = 4096
+let pool: Uint8Array = new Uint8Array(0)
+let poolAt = 0
+
+export function pooledRandomBytes(n: number): Uint8Array {
+  if (n > POOL_BYTES) return randomBytes(n)
+  if (poolAt + n > pool.byteLength) {
+    pool = randomBytes(POOL_BYTES)
+    poolAt = 0
+  }
+  const out = pool.subarray(poolAt, poolAt + n)
+  poolAt += n
+  return out
+}
+
 /** BLAKE2b-256 over the concatenation of the parts (no separators: callers use fixed layouts). */
 export function blake2b256(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(32)

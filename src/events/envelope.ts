@@ -9,7 +9,7 @@ import {
   type TypedBody,
   validateBody
 } from './catalog.js'
-import { blake2b256, equalBytes, randomBytes, sign, toHex, verify } from './crypto.js'
+import { blake2b256, equalBytes, pooledRandomBytes, sign, toHex, verify } from './crypto.js'
 
 /**
  * The signed event envelope (docs/envelope.md has the exact bytes and a test vector).
@@ -170,7 +170,7 @@ export function sealEvent(
   const schema = options.schema ?? currentSchema(draft.type)
   const body = validateBody(draft.type, draft.body, schema)
   const bodyBytes = encodeBody(draft.type, body, schema)
-  const salt = options.salt ?? randomBytes(SALT_BYTES)
+  const salt = options.salt ?? pooledRandomBytes(SALT_BYTES)
   const header: EventHeader = {
     v: ENVELOPE_VERSION,
     type: draft.type,
@@ -221,19 +221,13 @@ function blockBytes(headerBytes: Uint8Array, sig: Uint8Array, salt: Uint8Array, 
  * the body matches its commitment; signature checks are `verifyEvent`'s job.
  */
 export function decodeBlock(block: Uint8Array): SignedEvent {
-  let parts: { headerBytes: Uint8Array; sig: Uint8Array; salt: Uint8Array; bodyBytes: Uint8Array }
+  let parts: BlockParts
   try {
     const state = c.state(0, block.byteLength, block)
     const version = c.uint.decode(state)
     if (version === REDACTED_BLOCK_VERSION) return decodeRedactedBlock(block)
     if (version !== BLOCK_VERSION) throw CosmicError.UNSUPPORTED_VERSION(`block version ${version}`)
-    const headerBytes = c.buffer.decode(state)
-    const sig = c.fixed64.decode(state)
-    const salt = c.fixed(SALT_BYTES).decode(state)
-    const bodyBytes = c.buffer.decode(state)
-    if (!headerBytes || !bodyBytes) throw new Error('empty header or body')
-    if (state.start !== state.end) throw new Error('trailing bytes after the body')
-    parts = { headerBytes, sig, salt, bodyBytes }
+    parts = readBlockParts(state)
   } catch (err) {
     if (CosmicError.is(err)) throw err
     throw CosmicError.DECODE_FAILED(`block: ${(err as Error).message}`)
@@ -251,6 +245,53 @@ export function decodeBlock(block: Uint8Array): SignedEvent {
   }
   const body = decodeBody(header.type, header.schema, parts.bodyBytes)
   return { header, id: eventId(parts.headerBytes), ...parts, redacted: false, body: body as TypedBody['body'] }
+}
+
+interface BlockParts {
+  headerBytes: Uint8Array
+  sig: Uint8Array
+  salt: Uint8Array
+  bodyBytes: Uint8Array
+}
+
+/** The parts of a version 1 block after its version: views of its bytes, not copies. */
+function readBlockParts(state: c.State): BlockParts {
+  const headerBytes = c.buffer.decode(state)
+  const sig = c.fixed64.decode(state)
+  const salt = c.fixed(SALT_BYTES).decode(state)
+  const bodyBytes = c.buffer.decode(state)
+  if (!headerBytes || !bodyBytes) throw new Error('empty header or body')
+  if (state.start !== state.end) throw new Error('trailing bytes after the body')
+  return { headerBytes, sig, salt, bodyBytes }
+}
+
+/**
+ * The event in a block that `sealEvent` and `encodeBlock` made elsewhere (a worker
+ * thread) from this draft at this position: read back from the block's bytes and what
+ * the sealer was given, without decoding or checking again (the sealer validated).
+ */
+export function sealedEvent(
+  block: Uint8Array,
+  id: Uint8Array,
+  draft: Draft,
+  position: Position,
+  author: Uint8Array
+): SignedEvent {
+  const state = c.state(0, block.byteLength, block)
+  if (c.uint.decode(state) !== BLOCK_VERSION) throw CosmicError.INTERNAL('a sealed block of another version')
+  const parts = readBlockParts(state)
+  const header: EventHeader = {
+    v: ENVELOPE_VERSION,
+    type: draft.type,
+    schema: currentSchema(draft.type),
+    author,
+    seq: position.seq,
+    time: position.time,
+    prev: position.prev,
+    privacy: draft.privacy ?? 'private',
+    bodyHash: parts.headerBytes.subarray(parts.headerBytes.byteLength - 32)
+  }
+  return { header, id, ...parts, redacted: false, body: draft.body as TypedBody['body'] }
 }
 
 /** The block of a redacted event (version 2): its header bytes and signature, nothing else. */

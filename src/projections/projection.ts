@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3-multiple-ciphers'
 import type { EventType, TypedBody } from '../events/catalog.js'
-import type { Privacy } from '../events/envelope.js'
+import { toHex } from '../events/crypto.js'
+import type { Privacy, SignedEvent } from '../events/envelope.js'
 
 /**
  * What a projection sees of an event. A retracted event reaches projections
@@ -70,3 +71,22 @@ export interface Projection {
 }
 
 export type { Database }
+
+/** What projections see of an event at position `pos` of the merged order (default: its seq, one device). */
+export function projected(event: SignedEvent, pos = event.header.seq, device = 0): ProjectedEvent {
+  const logSeq = event.header.seq
+  if (event.redacted) {
+    return { seq: pos, device, logSeq, redacted: true, type: event.header.type, time: event.header.time }
+  }
+  return {
+    seq: pos,
+    device,
+    logSeq,
+    id: toHex(event.id),
+    time: event.header.time,
+    privacy: event.header.privacy,
+    redacted: false,
+    type: event.header.type,
+    body: event.body
+  } as ProjectedEvent
+}

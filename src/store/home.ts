@@ -7,7 +7,8 @@ import { CosmicError } from '../errors.js'
 import { randomBytes, toHex } from '../events/crypto.js'
 import type { Draft, SignedEvent } from '../events/envelope.js'
 import { PROJECTIONS } from '../projections/index.js'
-import { type AppendOptions, Journal, type RedactionLookup } from './journal.js'
+import { EnvelopeWorker } from './envelope-worker.js'
+import { type AppendOptions, type IngestBatch, Journal, type RedactionLookup } from './journal.js'
 import { Ledger } from './ledger.js'
 import { type CatchUpProgress, projected, ReadModel } from './read-model.js'
 import { deviceJournalKeyPair, type KdfStrength, readVault, unlockVault, type VaultKeys, writeVault } from './vault.js'
@@ -401,30 +402,85 @@ export class Home {
   }
 
   private async appendNow(drafts: readonly Draft[], options?: AppendOptions): Promise<SignedEvent[]> {
-    {
+    this.journal.floor = this.ledger.lastTime
+    const events = await this.journal.appendBatch(drafts, options)
+    await this.landed(events)
+    return events
+  }
+
+  /**
+   * Appends batches of drafts in order (imports of history, the scale fixtures, benchmarks):
+   * each batch is one atomic append to this device's log and goes through every projection,
+   * as `append` would do with it, while the next batch is sealed (validated, encoded, hashed,
+   * signed) in a worker thread (`Journal.appendMany`: the rules, and what a failure leaves).
+   * A batch is asked of `batches` once the one before is sealed and `onSealed` has seen its
+   * events. `append` stays the path of single commands: no thread to start. The read model
+   * commits every CATCH_UP_BATCH events instead of every batch (`ReadModel.holdCommits`): a
+   * batch that fails there takes back the batches since the last commit, which are in the
+   * log and are applied again before the error is thrown (or, if that fails too, by the
+   * next append or open); a crash leaves the same for the next open.
+   */
+  ingest(
+    batches: Iterable<IngestBatch> | AsyncIterable<IngestBatch>,
+    options: {
+      onSealed?: (events: readonly SignedEvent[], index: number) => void
+      /** After a batch landed in the log and the read model. */
+      onLanded?: (events: readonly SignedEvent[], index: number) => void
+    } = {}
+  ): Promise<{ events: number; batches: number }> {
+    return this.exclusive(async () => {
       this.journal.floor = this.ledger.lastTime
-      const events = await this.journal.appendBatch(drafts, options)
-      const first = events[0]
-      const inOrder =
-        first !== undefined &&
-        this.readModel.position === this.ledger.length &&
-        this.ledger.runs.nextOf(this.device) === first.header.seq &&
-        !(await this.hasUnmergedFromOthers())
-      if (inOrder) {
-        const at = this.ledger.length
-        this.readModel.apply(events.map((e, i) => projected(e, at + i, this.device)))
-      } else {
-        // Behind (a crash after an earlier append) or others' events not merged yet: merge everything in order.
-        if (await this.ledger.needsRebuild()) {
-          this.keepRedactedHeaders()
-          this.readModel.reset()
-          this.ledger.epoch++
+      const worker = EnvelopeWorker.start(this.keys.identity)
+      this.readModel.holdCommits()
+      try {
+        const report = await this.journal.appendMany(batches, {
+          worker,
+          onSealed: options.onSealed,
+          landed: async (events, index) => {
+            await this.landed(events)
+            options.onLanded?.(events, index)
+          }
+        })
+        this.readModel.releaseCommits()
+        return report
+      } catch (err) {
+        try {
+          this.readModel.releaseCommits()
+        } catch {
+          // It took back what it held: caught up below.
         }
-        await this.catchUpAll()
+        // A batch that failed in the read model took back every batch since its last commit
+        // (holdCommits): they are in the log, so they are applied again now, as the next
+        // append or open would do. If that fails too, the read model stays behind, whole.
+        if (this.ledger.runs.nextOf(this.device) < this.journal.length) await this.catchUpAll().catch(() => {})
+        throw err
+      } finally {
+        await worker?.close()
       }
-      for (const listener of this.listeners) listener(events)
-      return events
+    })
+  }
+
+  /** Events that just landed in this device's log: into the read model, then to the listeners. */
+  private async landed(events: SignedEvent[]): Promise<void> {
+    const first = events[0]
+    const inOrder =
+      first !== undefined &&
+      this.readModel.position === this.ledger.length &&
+      this.ledger.runs.nextOf(this.device) === first.header.seq &&
+      !(await this.hasUnmergedFromOthers())
+    if (inOrder) {
+      const at = this.ledger.length
+      this.readModel.apply(events.map((e, i) => projected(e, at + i, this.device)))
+    } else {
+      // Behind (a crash after an earlier append) or others' events not merged yet: merge everything in order.
+      if (await this.ledger.needsRebuild()) {
+        this.keepRedactedHeaders()
+        this.readModel.reset()
+        this.ledger.epoch++
+      }
+      await this.catchUpAll()
     }
+    for (const listener of this.listeners) listener(events)
   }
 
   private async hasUnmergedFromOthers(): Promise<boolean> {

@@ -11,13 +11,16 @@ import {
   encodeRedactedBlock,
   redactedEvent,
   type SignedEvent,
-  sealEvent
+  sealEvent,
+  sealedEvent
 } from '../events/envelope.js'
 import { isSphereEventType } from '../events/sphere.js'
+import { EnvelopeFailure, type EnvelopeWorker, WorkerFailure, workerSettings } from './envelope-worker.js'
 import { leafOf, type MerkleNode } from './merkle.js'
 
 /** Blocks per storage read when streaming the log. */
-const READ_CHUNK = 2048
+/** Blocks per read of the storage when streaming the log. */
+export const READ_CHUNK = 2048
 
 /** The parts of a Hypercore 11 session that a batched read uses (checked before use, else core.get). */
 interface CoreInternals {
@@ -40,6 +43,15 @@ interface CoreInternals {
 /** Where a tombstone keeps the signed header of an event whose block was cleared. */
 export interface RedactionLookup {
   redacted(seq: number): { headerBytes: Uint8Array; sig: Uint8Array; leaf: Uint8Array; size: number } | undefined
+}
+
+/** One batch of a bulk append (`appendMany`, `Home.ingest`): its drafts, and optionally their times. */
+export interface IngestBatch {
+  readonly drafts: readonly Draft[]
+  /** Explicit times, one per draft (see AppendOptions.times). */
+  readonly times?: readonly number[] | undefined
+  /** Fixed salts, one per draft: only for reproducible fixtures. */
+  readonly salts?: readonly Uint8Array[] | undefined
 }
 
 export interface AppendOptions {
@@ -216,6 +228,179 @@ export class Journal {
   }
 
   /**
+   * Appends batches in order, each one Hypercore append (all of a batch lands or none of
+   * it), with the same rules as appendBatch (seq, prev and time follow on; every draft is
+   * validated and signed before anything of its batch is written). With a worker, the next
+   * batch is sealed there while this one is appended and `landed` runs (where the home
+   * projects it); without one, or once it fails, batches are sealed here. The next batch is
+   * asked of `batches` only once the one before is sealed and `onSealed` has seen its events,
+   * so a source may refer to them. A batch that fails (a draft that does not validate, a time
+   * that does not increase) throws, naming the batch, after every batch before it landed.
+   */
+  appendMany(
+    batches: Iterable<IngestBatch> | AsyncIterable<IngestBatch>,
+    options: {
+      worker: EnvelopeWorker | null
+      onSealed?: ((events: readonly SignedEvent[], index: number) => void) | undefined
+      landed: (events: SignedEvent[], index: number) => void | Promise<void>
+    }
+  ): Promise<{ events: number; batches: number }> {
+    const run = this.queue.then(() => this.appendManyNow(batches, options))
+    this.queue = run.catch(() => {})
+    return run
+  }
+
+  private async appendManyNow(
+    batches: Iterable<IngestBatch> | AsyncIterable<IngestBatch>,
+    options: Parameters<Journal['appendMany']>[1]
+  ): Promise<{ events: number; batches: number }> {
+    if (!this.writable) throw CosmicError.INTERNAL(`the log of device ${this.device} is another device's`)
+    const source =
+      Symbol.asyncIterator in batches
+        ? batches[Symbol.asyncIterator]()
+        : (batches as Iterable<IngestBatch>)[Symbol.iterator]()
+    const worker = options.worker
+    if (worker && workerSettings.waitUntilLoaded) await worker.loaded
+    // Where the next batch to seal starts: after the last one sealed (it lands before the next).
+    let cursor = this.last
+    let index = 0
+    let total = 0
+    let stopped = false
+    const sealNext = async (): Promise<{ index: number; events: SignedEvent[]; blocks: Uint8Array[] } | null> => {
+      const r = await source.next()
+      if (r.done) return null
+      const k = index++
+      const batch = r.value
+      try {
+        const position = { seq: cursor ? cursor.seq + 1 : this.core.length, prev: cursor ? cursor.id : null }
+        const times = this.timesOf(batch, cursor ? cursor.time : 0)
+        const sealed = await this.seal(batch, position, times, worker)
+        const lastEvent = sealed.events[sealed.events.length - 1]
+        if (lastEvent) cursor = { seq: lastEvent.header.seq, time: lastEvent.header.time, id: lastEvent.id }
+        if (!stopped) options.onSealed?.(sealed.events, k)
+        return { index: k, ...sealed }
+      } catch (err) {
+        if (CosmicError.is(err)) throw new CosmicError(err.code, `batch ${k}: ${err.detail}`, err.data)
+        throw err
+      }
+    }
+    // Three batches in flight: the next one is sealed (in the worker) while this one is written
+    // to storage, and the one before it, written already, goes to `landed` (the projections)
+    // meanwhile. A batch reaches `landed` only once it is in the log.
+    let written: { index: number; events: SignedEvent[] } | null = null
+    const land = async () => {
+      if (!written) return
+      const batch = written
+      written = null
+      await options.landed(batch.events, batch.index)
+    }
+    let sealing: Promise<unknown> = Promise.resolve()
+    try {
+      let current = await sealNext()
+      while (current) {
+        const next = sealNext()
+        sealing = next.catch(() => {}) // awaited below, unless this batch fails first
+        if (current.blocks.length > 0) {
+          // Both settle before anything else happens, whichever fails: once the append is in,
+          // `last` follows the log (the next append chains to it), even if landing failed.
+          const append = this.core.append(current.blocks)
+          const [appending, landing] = await Promise.allSettled([append, land()])
+          if (appending.status === 'fulfilled') {
+            const lastEvent = current.events[current.events.length - 1] as SignedEvent
+            this.last = { seq: lastEvent.header.seq, time: lastEvent.header.time, id: lastEvent.id }
+            total += current.blocks.length
+          }
+          if (landing.status === 'rejected') throw landing.reason
+          if (appending.status === 'rejected') throw appending.reason
+          written = { index: current.index, events: current.events }
+        }
+        current = await next
+      }
+    } catch (err) {
+      stopped = true
+      // Nothing of this call goes on once it has failed: the batch being sealed is waited for
+      // (it is not appended), and the batch already in the log still lands, unless landing is
+      // what failed (then `written` is empty, and whoever reads the log catches up with it).
+      await sealing
+      await land().catch(() => {}) // the first failure is the one to name
+      throw err
+    }
+    await land()
+    return { events: total, batches: index }
+  }
+
+  /** The times of a batch's events: explicit ones, checked to increase, or now, nudged past what came before. */
+  private timesOf(batch: IngestBatch, previousTime: number): number[] {
+    const { drafts, times } = batch
+    if (times && times.length !== drafts.length) throw CosmicError.INVALID_INPUT('one time per event is needed')
+    for (const draft of drafts) {
+      if (isSphereEventType(draft.type)) {
+        throw CosmicError.INVALID_INPUT(`${draft.type} belongs in a sphere's log, not in the journal`)
+      }
+    }
+    const now = this.clock()
+    const out: number[] = new Array(drafts.length)
+    let previous = previousTime
+    for (let i = 0; i < drafts.length; i++) {
+      const explicit = times?.[i]
+      if (explicit !== undefined) {
+        if (!Number.isSafeInteger(explicit) || explicit <= previous) {
+          throw CosmicError.TIME_NOT_INCREASING(`event ${i} of the batch has time ${explicit}, not after ${previous}`)
+        }
+        previous = explicit
+      } else previous = Math.max(now, previous + 1, this.floor + 1)
+      out[i] = previous
+    }
+    return out
+  }
+
+  /** Seals a batch in the worker, or here when there is none or it failed (the same events either way). */
+  private async seal(
+    batch: IngestBatch,
+    position: { seq: number; prev: Uint8Array | null },
+    times: number[],
+    worker: EnvelopeWorker | null
+  ): Promise<{ events: SignedEvent[]; blocks: Uint8Array[] }> {
+    const { drafts, salts } = batch
+    if (worker?.ready && !worker.failure) {
+      try {
+        const sealed = await worker.seal({ drafts, seq: position.seq, times, prev: position.prev, salts })
+        const events: SignedEvent[] = new Array(drafts.length)
+        let prev = position.prev
+        for (let i = 0; i < drafts.length; i++) {
+          const id = sealed.ids[i] as Uint8Array
+          const at = { seq: position.seq + i, time: times[i] as number, prev }
+          events[i] = sealedEvent(sealed.blocks[i] as Uint8Array, id, drafts[i] as Draft, at, this.author.publicKey)
+          prev = id
+        }
+        return { events, blocks: sealed.blocks }
+      } catch (err) {
+        if (err instanceof EnvelopeFailure) {
+          throw CosmicError.is(err.error)
+            ? new CosmicError(err.error.code, err.error.detail, err.error.data)
+            : CosmicError.INTERNAL(`sealing event ${err.index} of the batch failed: ${err.message}`)
+        }
+        if (!(err instanceof WorkerFailure)) throw err
+        worker.warnFallback('sealing goes on')
+      }
+    }
+    const events: SignedEvent[] = new Array(drafts.length)
+    let prev = position.prev
+    for (let i = 0; i < drafts.length; i++) {
+      const salt = salts?.[i]
+      const event = sealEvent(
+        drafts[i] as Draft,
+        { seq: position.seq + i, time: times[i] as number, prev },
+        this.author,
+        salt ? { salt } : {}
+      )
+      events[i] = event
+      prev = event.id
+    }
+    return { events, blocks: events.map(encodeBlock) }
+  }
+
+  /**
    * Appends events that are already signed (an import of a bundle), atomically.
    * The caller verifies signatures; this checks that they continue this log: this
    * author, seq equal to the length, prev the id of the event before, time increasing.
@@ -294,11 +479,18 @@ export class Journal {
    * the caller works through the one before (a rebuild decodes and projects meanwhile).
    */
   async *blocks(from = 0, to = this.core.length): AsyncGenerator<{ seq: number; block: Uint8Array | null }> {
+    for await (const chunk of this.chunks(from, to)) {
+      for (let i = 0; i < chunk.blocks.length; i++) yield { seq: chunk.seq + i, block: chunk.blocks[i] ?? null }
+    }
+  }
+
+  /** The same blocks a chunk at a time (up to READ_CHUNK): `blocks[i]` is the block at `seq + i`. */
+  async *chunks(from = 0, to = this.core.length): AsyncGenerator<{ seq: number; blocks: (Uint8Array | null)[] }> {
     const end = Math.min(to, this.core.length)
     let start = Math.max(0, from)
     if (start >= end) return
     const read = (a: number) => {
-      const chunk = this.readChunk(a, Math.min(end, a + READ_CHUNK))
+      const chunk = this.readBlocks(a, Math.min(end, a + READ_CHUNK))
       chunk.catch(() => {}) // a caller that stops early leaves the read ahead unawaited
       return chunk
     }
@@ -307,13 +499,13 @@ export class Journal {
       const stop = Math.min(end, start + READ_CHUNK)
       const blocks = await next
       if (stop < end) next = read(stop)
-      for (let i = 0; i < blocks.length; i++) yield { seq: start + i, block: blocks[i] ?? null }
+      yield { seq: start, blocks }
       start = stop
     }
   }
 
-  /** The stored blocks from `start` to `stop` (exclusive), decrypted; null where cleared. */
-  private async readChunk(start: number, stop: number): Promise<(Uint8Array | null)[]> {
+  /** The stored blocks from `start` to `stop` (exclusive), decrypted; null where cleared. One storage read. */
+  async readBlocks(start: number, stop: number): Promise<(Uint8Array | null)[]> {
     const core = this.core as unknown as CoreInternals
     const storage = core.state?.storage
     const direct =

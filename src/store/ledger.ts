@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3-multiple-ciphers'
 import { CosmicError } from '../errors.js'
 import { fromHex } from '../events/crypto.js'
 import { decodeBlock, type SignedEvent } from '../events/envelope.js'
-import type { Journal } from './journal.js'
+import { type Journal, READ_CHUNK } from './journal.js'
 import type { MerkleNode } from './merkle.js'
 
 /**
@@ -166,6 +166,23 @@ export interface Candidate {
  * models end up identical (docs/devices.md). With one device this is its log, position =
  * seq.
  */
+/** Blocks `seq` to `seq + count - 1` of a device's log, at positions from `pos` of the merged order. */
+export interface ChunkRange {
+  pos: number
+  device: number
+  seq: number
+  count: number
+}
+
+/** A stretch of one log cut into ranges of at most READ_CHUNK blocks, placed from position `pos`. */
+export function logRanges(device: number, from: number, to: number, pos: number): ChunkRange[] {
+  const ranges: ChunkRange[] = []
+  for (let seq = from; seq < to; seq += READ_CHUNK) {
+    ranges.push({ pos: pos + (seq - from), device, seq, count: Math.min(READ_CHUNK, to - seq) })
+  }
+  return ranges
+}
+
 export class Ledger {
   readonly own: Journal
   private readonly logs = new Map<number, Journal>()
@@ -252,6 +269,36 @@ export class Ledger {
       }
       pos = stop
     }
+  }
+
+  /**
+   * The merged order from `from` to `to` (exclusive) as ranges of at most READ_CHUNK
+   * consecutive blocks of one device's log, each one read of its storage (`Journal.readBlocks`).
+   */
+  chunkRanges(from = 0, to = this.runs.length): ChunkRange[] {
+    const end = Math.min(to, this.runs.length)
+    const ranges: ChunkRange[] = []
+    let pos = Math.max(0, from)
+    while (pos < end) {
+      const run = this.runs.runAt(pos)
+      const stop = Math.min(end, run.pos + run.count)
+      const seq = run.seq + (pos - run.pos)
+      ranges.push(...logRanges(run.device, seq, seq + (stop - pos), pos))
+      pos = stop
+    }
+    return ranges
+  }
+
+  /**
+   * When every unmerged event is in one log (one device writes; a rebuild of a home with
+   * one device), that log and the range of it: the merged order takes it as it is.
+   * Null when several logs have unmerged events (`unmerged` interleaves them).
+   */
+  async singleUnmergedLog(): Promise<{ device: number; from: number; to: number } | null> {
+    const fronts = await this.frontiers()
+    if (fronts.size !== 1) return fronts.size === 0 ? { device: this.own.device, from: 0, to: 0 } : null
+    const [[device, range]] = [...fronts] as [[number, { from: number; to: number }]]
+    return { device, ...range }
   }
 
   /** Decoded events of the merged order; retracted ones as their signed headers. */
