@@ -4,6 +4,7 @@ import test from 'brittle'
 import { blake2b256, keyPairFromSeed, toHex } from '../src/events/crypto.js'
 import { encodeBlock, type SignedEvent, sealEvent } from '../src/events/envelope.js'
 import { type ScaleBatch, ScaleGenerator } from '../src/fixtures/scale.js'
+import { timeline } from '../src/projections/queries.js'
 import { auditJournal } from '../src/store/audit.js'
 import {
   decodeChunk,
@@ -473,4 +474,26 @@ test('a rebuild that fails midway is left at its last commit, whole; the next op
   t.teardown(() => reopened.close())
   t.is(reopened.readModel.position, 20_000, 'caught up on open')
   t.alike(dumpReadModel(reopened.readModel), before, 'the same rows as before the rebuild')
+})
+
+test('a long ingest leaves the full-text index in one segment and the WAL folded (appends leave segments to FTS5)', async (t) => {
+  const home = await fixedHome(t, 'settled')
+  const segments = () =>
+    (home.readModel.db.prepare('SELECT count(DISTINCT segid) AS n FROM entries_fts_idx').get() as { n: number }).n
+  const walBytes = () => {
+    const wal = join(home.path, `${READ_MODEL_FILE}-wal`)
+    return existsSync(wal) ? readFileSync(wal).length : 0
+  }
+  // Control: appends commit one by one, each commit writes a segment, FTS5 merges them over time.
+  for (let k = 0; k < 8; k++) await home.append(entries(k * 500, 500).drafts)
+  t.ok(segments() > 1, `appends leave ${segments()} segments to FTS5's merging`)
+  // Long: 17 batches of 1,000 (more than CATCH_UP_BATCH) end with an optimize and a checkpoint.
+  await home.ingest(Array.from({ length: 17 }, (_, k) => entries(4000 + k * 1000, 1000)))
+  t.is(segments(), 1, 'one segment: nothing left for FTS5 to merge during the next reflects')
+  t.is(walBytes(), 0, 'the write-ahead log is folded into the file')
+  t.is(countEntries(home), 21_000)
+  const found = timeline(home.readModel.db, { search: '20999', limit: 5 }).items.map((item) =>
+    item.kind === 'entry' ? item.entry.text : item.kind
+  )
+  t.alike(found, ['entry 20999'], 'the last entry is found by search')
 })
