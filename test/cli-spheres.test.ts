@@ -5,27 +5,34 @@ import createTestnet from 'hyperdht/testnet.js'
 import { CLI, filesContaining, PASSPHRASE, runCli } from './helpers/home.js'
 
 /**
+ * People on one loopback DHT, each with a home of their own (initialised, network allowed),
+ * and `cosmic(home, ...args)` to run the CLI on one of them as a separate process.
+ */
+async function people(t: test.Test, names: readonly string[]) {
+  const testnet = await createTestnet(3, { host: '127.0.0.1', teardown: t.teardown })
+  const bootstrap = `${testnet.bootstrap[0]?.host}:${testnet.bootstrap[0]?.port}`
+  const env = { COSMIC_BOOTSTRAP: bootstrap, COSMIC_DHT_HOST: '127.0.0.1' }
+  const dir = await t.tmp()
+  const cosmic = (home: string, ...args: string[]) => runCli(['--home', home, ...args], { env })
+  const homes: Record<string, string> = {}
+  for (const name of names) {
+    const home = join(dir, name.toLowerCase())
+    homes[name.toLowerCase()] = home
+    t.is((await cosmic(home, 'init', '--name', name)).code, 0)
+    t.is((await cosmic(home, 'config', 'set', 'mirror_mode', 'hybrid', 'sync_enabled', 'true')).code, 0)
+  }
+  return { env, cosmic, homes }
+}
+
+/**
  * Two people, two homes, two processes, as they would use it: one creates a sphere and
  * invites (staying online), the other joins with the code; a shareable entry crosses, a
  * private one is refused and never does. Loopback DHT only.
  */
 test('cosmic sphere across two processes: create, invite, join, share, feed; private stays home', async (t) => {
   t.timeout(150_000)
-  const testnet = await createTestnet(3, { host: '127.0.0.1', teardown: t.teardown })
-  const bootstrap = `${testnet.bootstrap[0]?.host}:${testnet.bootstrap[0]?.port}`
-  const env = { COSMIC_BOOTSTRAP: bootstrap, COSMIC_DHT_HOST: '127.0.0.1' }
-  const dir = await t.tmp()
-  const ada = join(dir, 'ada')
-  const ben = join(dir, 'ben')
-  const cosmic = (home: string, ...args: string[]) => runCli(['--home', home, ...args], { env })
-
-  for (const [home, name] of [
-    [ada, 'Ada'],
-    [ben, 'Ben']
-  ] as const) {
-    t.is((await cosmic(home, 'init', '--name', name)).code, 0)
-    t.is((await cosmic(home, 'config', 'set', 'mirror_mode', 'hybrid', 'sync_enabled', 'true')).code, 0)
-  }
+  const { env, cosmic, homes } = await people(t, ['Ada', 'Ben'])
+  const { ada, ben } = homes as { ada: string; ben: string }
   const secret = 'quietly-terrified-of-the-audit'
   const privateEntry = JSON.parse((await cosmic(ada, '--json', 'reflect', `Private: ${secret}`)).stdout)
   const shared = JSON.parse(
@@ -145,17 +152,9 @@ function background(t: test.Test, args: string[], env: Record<string, string>) {
 
 test('cosmic sphere invite --approve across processes: the joiner waits; approve and deny from another terminal while sync or a waiting invite holds the home', async (t) => {
   t.timeout(240_000)
-  const testnet = await createTestnet(3, { host: '127.0.0.1', teardown: t.teardown })
-  const bootstrap = `${testnet.bootstrap[0]?.host}:${testnet.bootstrap[0]?.port}`
-  const env = { COSMIC_BOOTSTRAP: bootstrap, COSMIC_DHT_HOST: '127.0.0.1' }
-  const dir = await t.tmp()
-  const homes = { ada: join(dir, 'ada'), ben: join(dir, 'ben'), cy: join(dir, 'cy'), dee: join(dir, 'dee') }
-  const cosmic = (home: string, ...args: string[]) => runCli(['--home', home, ...args], { env })
-  for (const [key, home] of Object.entries(homes)) {
-    const name = key[0]?.toUpperCase() + key.slice(1)
-    t.is((await cosmic(home, 'init', '--name', name)).code, 0)
-    t.is((await cosmic(home, 'config', 'set', 'mirror_mode', 'hybrid', 'sync_enabled', 'true')).code, 0)
-  }
+  const people4 = await people(t, ['Ada', 'Ben', 'Cy', 'Dee'])
+  const { env, cosmic } = people4
+  const homes = people4.homes as { ada: string; ben: string; cy: string; dee: string }
   t.is((await cosmic(homes.ada, 'sphere', 'create', 'Night', 'writers')).code, 0)
   t.is((await cosmic(homes.ada, 'sphere', 'post', 'night', 'For members only.')).code, 0)
 
@@ -265,20 +264,8 @@ test('cosmic sphere invite --approve across processes: the joiner waits; approve
 
 test('a waiting cosmic sphere invite --approve on a terminal asks yes or no, and yes lets them in', async (t) => {
   t.timeout(150_000)
-  const testnet = await createTestnet(3, { host: '127.0.0.1', teardown: t.teardown })
-  const bootstrap = `${testnet.bootstrap[0]?.host}:${testnet.bootstrap[0]?.port}`
-  const env = { COSMIC_BOOTSTRAP: bootstrap, COSMIC_DHT_HOST: '127.0.0.1' }
-  const dir = await t.tmp()
-  const ada = join(dir, 'ada')
-  const ben = join(dir, 'ben')
-  const cosmic = (home: string, ...args: string[]) => runCli(['--home', home, ...args], { env })
-  for (const [home, name] of [
-    [ada, 'Ada'],
-    [ben, 'Ben']
-  ] as const) {
-    t.is((await cosmic(home, 'init', '--name', name)).code, 0)
-    t.is((await cosmic(home, 'config', 'set', 'mirror_mode', 'hybrid', 'sync_enabled', 'true')).code, 0)
-  }
+  const { env, cosmic, homes } = await people(t, ['Ada', 'Ben'])
+  const { ada, ben } = homes as { ada: string; ben: string }
   t.is((await cosmic(ada, 'sphere', 'create', 'Porch')).code, 0)
 
   // util-linux `script` gives the inviter a terminal (a pseudo-terminal), as a person has.
