@@ -127,25 +127,14 @@ export interface InviteResult {
   approve: boolean
 }
 
-/** A request to join, as `cosmic sphere requests` and the API show it. */
-export interface JoinRequestView {
-  id: string
+/** A request to join, as `cosmic sphere requests` and the API show it: the record, and where it stands. */
+export interface JoinRequestView extends JoinRequestRecord {
   sphere: string
   sphereName: string
-  /** The invite it came with. */
-  invite: string
-  /** When that invite expires (ms; 0 never): a request still pending then is refused. */
+  /** When its invite expires (ms; 0 never): a request still pending then is refused. */
   expires: number
-  /** Their identity key, as their request presents it. */
-  identity: string
-  /** The name they gave. */
-  name: string
-  asked: number
-  lastAsked: number
   /** `pending` is read as `expired` once the invite expired. */
   status: JoinRequestStatus
-  decided: number | null
-  admitted: number | null
   /** Their device is connected and waiting for the answer now (after approve or deny: it was, and got the answer at once). */
   waiting: boolean
 }

@@ -39,6 +39,11 @@ export class ApiError extends Error {
   }
 }
 
+/** What to tell a person about a failure: an API error's message without its code, else the error as text. */
+export function errorMessage(err: unknown): string {
+  return err instanceof ApiError ? err.detail : String(err)
+}
+
 type Query = Record<string, string | number | boolean | undefined | null | readonly string[]>
 
 export function withQuery(path: string, query: Query = {}): string {

@@ -44,17 +44,6 @@ export class ReflectionComposer extends LitElement {
         font-style: italic;
         white-space: pre-wrap;
       }
-      .check {
-        display: inline-flex;
-        align-items: center;
-        gap: 0.45rem;
-        color: var(--ink);
-        font-size: 0.95rem;
-      }
-      .check input {
-        width: 1.1rem;
-        height: 1.1rem;
-      }
     `
   ]
 

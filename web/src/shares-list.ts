@@ -1,7 +1,7 @@
 import { Task } from '@lit/task'
 import { css, html, LitElement, nothing } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
-import { ApiError, api } from './api.js'
+import { api, errorMessage } from './api.js'
 import { shortDay } from './format.js'
 import { shared } from './styles.js'
 import type { ShareRow, SphereSummary } from './types.js'
@@ -11,10 +11,6 @@ const KIND: Record<ShareRow['kind'], string> = {
   facet: 'Profile facet',
   summary: 'Pattern counts',
   other: 'Shared item'
-}
-
-function message(err: unknown): string {
-  return err instanceof ApiError ? err.detail : String(err)
 }
 
 /** What I shared, into which sphere, and what I withdrew; withdraw a live one. */
@@ -94,7 +90,7 @@ export class SharesList extends LitElement {
       await api.delete(`/shares/${row.item ?? row.id}?sphere=${row.sphere}`)
       this.dispatchEvent(new CustomEvent('shares-changed', { bubbles: true, composed: true }))
     } catch (err) {
-      this.error = message(err)
+      this.error = errorMessage(err)
     } finally {
       this.withdrawing = null
     }
@@ -145,7 +141,7 @@ export class SharesList extends LitElement {
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       ${
         this.shares.error
-          ? html`<p class="error" role="alert">${message(this.shares.error)}</p>`
+          ? html`<p class="error" role="alert">${errorMessage(this.shares.error)}</p>`
           : rows
             ? this.renderRows(rows)
             : html`<p class="placeholder">Loading…</p>`

@@ -1,7 +1,7 @@
 import { Task } from '@lit/task'
 import { css, html, LitElement, nothing } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
-import { ApiError, api } from './api.js'
+import { api, errorMessage } from './api.js'
 import { clock, day, shortDay } from './format.js'
 import { shared } from './styles.js'
 import type { SphereInvite, SphereMember, SphereMembers, SphereRemoval, SphereSummary } from './types.js'
@@ -14,10 +14,6 @@ const EXPIRIES = [
   [24 * 60 * 60 * 1000, 'one day'],
   [7 * 24 * 60 * 60 * 1000, 'one week']
 ] as const
-
-function message(err: unknown): string {
-  return err instanceof ApiError ? err.detail : String(err)
-}
 
 /** Where the sphere's key stands on this device, in a person's words. */
 function keyLine(s: SphereSummary): string {
@@ -116,17 +112,6 @@ export class SphereDetail extends LitElement {
       .notice {
         margin: 0 0 1rem;
       }
-      .check {
-        display: inline-flex;
-        align-items: center;
-        gap: 0.45rem;
-        color: var(--ink);
-        font-size: 0.95rem;
-      }
-      .check input {
-        width: 1.1rem;
-        height: 1.1rem;
-      }
     `
   ]
 
@@ -178,7 +163,7 @@ export class SphereDetail extends LitElement {
       this.invite = await api.post<SphereInvite>(`/spheres/${this.sphere.key}/invites`, { expiresIn, approve })
       this.changed()
     } catch (err) {
-      this.error = message(err)
+      this.error = errorMessage(err)
     } finally {
       this.inviting = false
     }
@@ -206,7 +191,7 @@ export class SphereDetail extends LitElement {
       this.notice = `Removed ${member.name}. The sphere's key was rotated: what is shared from now on is under key ${removal.epoch}, which they never receive. Members' devices follow it by themselves.`
       this.changed()
     } catch (err) {
-      this.error = message(err)
+      this.error = errorMessage(err)
     } finally {
       this.removing = null
     }
@@ -219,13 +204,13 @@ export class SphereDetail extends LitElement {
       await api.post(`/spheres/${this.sphere.key}/leave`)
       this.dispatchEvent(new CustomEvent('sphere-left', { bubbles: true, composed: true }))
     } catch (err) {
-      this.error = message(err)
+      this.error = errorMessage(err)
     }
   }
 
   private renderMembers() {
     const m = this.members.value
-    if (this.members.error) return html`<p class="error" role="alert">${message(this.members.error)}</p>`
+    if (this.members.error) return html`<p class="error" role="alert">${errorMessage(this.members.error)}</p>`
     if (!m) return html`<p class="placeholder">Loading…</p>`
     const iAmAdmin = m.members.some((x) => x.member === this.me && x.admin)
     return html`<ul class="members">

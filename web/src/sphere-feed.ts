@@ -1,7 +1,7 @@
 import { Task } from '@lit/task'
 import { css, html, LitElement, nothing } from 'lit'
 import { customElement, property, state } from 'lit/decorators.js'
-import { ApiError, api } from './api.js'
+import { api, errorMessage } from './api.js'
 import { clock, shortDay } from './format.js'
 import { onChange } from './live.js'
 import { shared } from './styles.js'
@@ -14,10 +14,6 @@ const POLL_MS = 15_000
 type EntryBody = { text: string; tags: string[]; mood?: string; dimension?: string; written: number }
 type SummaryBody = { from: number; to: number; entries: number; themes: NamedCount[]; emotions: NamedCount[] }
 type PostBody = { text: string; replyTo?: string }
-
-function message(err: unknown): string {
-  return err instanceof ApiError ? err.detail : String(err)
-}
 
 /** A sphere's feed, newest first, with replies under what they answer, and the box to post in it. */
 @customElement('sphere-feed')
@@ -181,7 +177,7 @@ export class SphereFeed extends LitElement {
       this.version++
       this.dispatchEvent(new CustomEvent('feed-changed', { bubbles: true, composed: true }))
     } catch (err) {
-      this.error = message(err)
+      this.error = errorMessage(err)
     } finally {
       this.posting = false
     }
@@ -329,7 +325,7 @@ export class SphereFeed extends LitElement {
       <div class="feed" aria-live="polite">
         ${
           this.feed.error
-            ? html`<p class="error" role="alert">${message(this.feed.error)}</p>`
+            ? html`<p class="error" role="alert">${errorMessage(this.feed.error)}</p>`
             : items
               ? this.renderFeed(items)
               : html`<p class="placeholder">Loading…</p>`

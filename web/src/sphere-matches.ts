@@ -2,7 +2,7 @@ import { Task } from '@lit/task'
 import { css, html, LitElement, nothing } from 'lit'
 import { customElement, property, state } from 'lit/decorators.js'
 import { styleMap } from 'lit/directives/style-map.js'
-import { ApiError, api } from './api.js'
+import { ApiError, api, errorMessage } from './api.js'
 import { onChange } from './live.js'
 import { COMPONENT_NAMES, explainItem, roundedParts, two } from './match-words.js'
 import { shared } from './styles.js'
@@ -16,10 +16,6 @@ const COMPONENTS: readonly MatchComponent[] = ['interests', 'skills', 'values', 
 
 /** What the panel shows: the ranking, or why there is none yet. */
 type Loaded = { kind: 'ranked'; view: MatchesView } | { kind: 'unshared' }
-
-function message(err: unknown): string {
-  return err instanceof ApiError ? err.detail : String(err)
-}
 
 const who = (r: MatchResult) => r.name ?? r.member.slice(0, 12)
 
@@ -266,7 +262,7 @@ export class SphereMatches extends LitElement {
       this.said = new Map([...this.said, [result.member, helpful]])
       this.version++
     } catch (err) {
-      this.error = message(err)
+      this.error = errorMessage(err)
     }
   }
 
@@ -410,7 +406,7 @@ export class SphereMatches extends LitElement {
   }
 
   private renderBody() {
-    if (this.ranking.error) return html`<p class="error" role="alert">${message(this.ranking.error)}</p>`
+    if (this.ranking.error) return html`<p class="error" role="alert">${errorMessage(this.ranking.error)}</p>`
     const loaded = this.ranking.value
     if (!loaded) return html`<p class="placeholder">Looking for matches…</p>`
     if (loaded.kind === 'unshared' || loaded.view.results.length === 0) return this.renderEmpty(loaded)

@@ -1,17 +1,13 @@
 import { Task } from '@lit/task'
 import { css, html, LitElement, nothing } from 'lit'
 import { customElement, property, state } from 'lit/decorators.js'
-import { ApiError, api } from './api.js'
+import { api, errorMessage } from './api.js'
 import { clock, shortDay } from './format.js'
 import { shared } from './styles.js'
 import type { JoinRequest, SphereSummary } from './types.js'
 
 /** Requests arrive over the swarm, which the journal's live stream does not see: look again now and then. */
 const POLL_MS = 5_000
-
-function message(err: unknown): string {
-  return err instanceof ApiError ? err.detail : String(err)
-}
 
 /**
  * Who asks to join the sphere with an invite that this home approves by hand: by the
@@ -119,7 +115,7 @@ export class SphereRequests extends LitElement {
             : `Approved ${decided.name}. They join when their device asks again, while this server is online.`
       this.dispatchEvent(new CustomEvent('requests-changed', { bubbles: true, composed: true }))
     } catch (err) {
-      this.error = message(err)
+      this.error = errorMessage(err)
     } finally {
       this.deciding = null
     }

@@ -1,7 +1,7 @@
 import { Task } from '@lit/task'
 import { css, html, LitElement } from 'lit'
 import { customElement, state } from 'lit/decorators.js'
-import { ApiError, api } from './api.js'
+import { api, errorMessage } from './api.js'
 import { onChange } from './live.js'
 import { shared } from './styles.js'
 import type { ConfigView, PeersView, SphereSummary, Status } from './types.js'
@@ -10,10 +10,6 @@ import './shares-list.js'
 
 function sphereFromHash(): string | null {
   return /[?&]id=([0-9a-f]{64})/.exec(location.hash)?.[1] ?? null
-}
-
-function message(err: unknown): string {
-  return err instanceof ApiError ? err.detail : String(err)
 }
 
 /** Whether this server is in the swarm, whether the settings allow it, and how to get there. */
@@ -204,7 +200,7 @@ export class SpheresView extends LitElement {
       this.select(sphere.key)
       this.version++
     } catch (err) {
-      this.createError = message(err)
+      this.createError = errorMessage(err)
     } finally {
       this.creating = false
     }
@@ -230,7 +226,7 @@ export class SpheresView extends LitElement {
       this.select(sphere.key)
       this.version++
     } catch (err) {
-      this.joinError = message(err)
+      this.joinError = errorMessage(err)
     } finally {
       this.joining = false
     }
@@ -241,7 +237,7 @@ export class SpheresView extends LitElement {
     if (!c) {
       return html`<div class="network" role="status">
         <span class="dot" aria-hidden="true"></span>
-        <p class="hint">${this.connectivity.error ? message(this.connectivity.error) : 'Checking the network…'}</p>
+        <p class="hint">${this.connectivity.error ? errorMessage(this.connectivity.error) : 'Checking the network…'}</p>
       </div>`
     }
     const { peers, config } = c
@@ -380,7 +376,7 @@ export class SpheresView extends LitElement {
             <h3 id="list-title">Your spheres</h3>
             ${
               this.spheres.error
-                ? html`<p class="error" role="alert">${message(this.spheres.error)}</p>`
+                ? html`<p class="error" role="alert">${errorMessage(this.spheres.error)}</p>`
                 : spheres
                   ? this.renderList(spheres)
                   : html`<p class="placeholder">Loading…</p>`

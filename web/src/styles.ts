@@ -121,6 +121,18 @@ export const shared = css`
   input[type='checkbox'] {
     accent-color: var(--accent);
   }
+  /* A checkbox with its label beside it. */
+  .check {
+    display: inline-flex;
+    align-items: center;
+    gap: 0.45rem;
+    color: var(--ink);
+    font-size: 0.95rem;
+  }
+  .check input {
+    width: 1.1rem;
+    height: 1.1rem;
+  }
   :focus-visible {
     outline: 3px solid var(--focus);
     outline-offset: 2px;
