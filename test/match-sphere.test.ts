@@ -2,13 +2,12 @@ import test from 'brittle'
 import createTestnet from 'hyperdht/testnet.js'
 import { type CommandContext, silentProgress } from '../src/commands/command.js'
 import { type MatchesInput, type MatchesOutput, sphereFeedback, sphereMatches } from '../src/commands/match.js'
-import { DEFAULT_CONFIG } from '../src/events/config.js'
 import { listFeedback } from '../src/projections/feedback.js'
 import { FeedbackModel, type MatchResult } from '../src/swarm/match/index.js'
 import type { FacetItem, MemberRecord } from '../src/swarm/sphere.js'
 import { matchIndexFromView, profilesFromView } from '../src/swarm/sphere-matches.js'
 import { Spheres } from '../src/swarm/spheres.js'
-import { createHome, runCli } from './helpers/home.js'
+import { allowNetwork, createHome, runCli } from './helpers/home.js'
 import { messageOf, until } from './helpers/wait.js'
 
 type T = test.Test
@@ -18,7 +17,7 @@ type Facet = readonly [dimension: 'mind' | 'heart', facet: string, key: string, 
 /** A home online on the testnet, with these facets in its profile (shareable). */
 async function peer(t: T, name: string, bootstrap: { host: string; port: number }[], facets: readonly Facet[]) {
   const { home } = await createHome(t, { name })
-  await home.append([{ type: 'config.changed', body: { ...DEFAULT_CONFIG, mode: 'hybrid', sync: true } }])
+  await allowNetwork(home)
   await home.append(
     facets.map(([dimension, facet, key, level]) => ({
       type: 'profile.set' as const,

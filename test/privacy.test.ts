@@ -24,15 +24,13 @@ import { silentProgress } from '../src/commands/command.js'
 import { reflect } from '../src/commands/journal.js'
 import { profileSet } from '../src/commands/profile.js'
 import { CosmicError } from '../src/errors.js'
-import { DEFAULT_CONFIG } from '../src/events/config.js'
 import { toHex } from '../src/events/crypto.js'
 import { decodeBlock, type SignedEvent } from '../src/events/envelope.js'
-import type { Home } from '../src/store/home.js'
 import { Seeder } from '../src/swarm/seeder.js'
 import { Seeding, seedAutobase } from '../src/swarm/seeding.js'
 import type { SphereChain } from '../src/swarm/sphere-chain.js'
 import { Spheres } from '../src/swarm/spheres.js'
-import { createHome, filesContaining, readAllFiles } from './helpers/home.js'
+import { allowNetwork, createHome, filesContaining, readAllFiles } from './helpers/home.js'
 
 const RUNS = Number(process.env.PRIVACY_RUNS ?? 6)
 
@@ -136,10 +134,6 @@ interface Words {
   readonly unsent: string[]
   /** Shared (entries, facets, posts): the member reads them through the sphere. */
   readonly sent: Set<string>
-}
-
-async function online(home: Home) {
-  await home.append([{ type: 'config.changed', body: { ...DEFAULT_CONFIG, mode: 'hybrid', sync: true } }])
 }
 
 async function until(check: () => Promise<boolean>, what: string, ms = 60_000) {
@@ -268,8 +262,8 @@ async function runHistory(
   // same scan that must find nothing on B finds every private word on A's disk.
   const a = await createHome(t, { name: 'Ada', encryptAtRest: false })
   const b = await createHome(t, { name: 'Ben' })
-  await online(a.home)
-  await online(b.home)
+  await allowNetwork(a.home)
+  await allowNetwork(b.home)
   a.home.journal.clock = clock
   const aSpheres = await Spheres.open(a.home, { bootstrap, host: '127.0.0.1', pairingPoll: 1000, clock })
   const bSpheres = await Spheres.open(b.home, { bootstrap, host: '127.0.0.1', pairingPoll: 1000 })

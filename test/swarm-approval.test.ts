@@ -4,18 +4,13 @@
 import test from 'brittle'
 import createTestnet from 'hyperdht/testnet.js'
 import { buildApp } from '../src/api/app.js'
-import { DEFAULT_CONFIG } from '../src/events/config.js'
 import type { Home } from '../src/store/home.js'
 import { type SphereSummary, Spheres } from '../src/swarm/spheres.js'
 import { call, TOKEN } from './helpers/api.js'
-import { createHome, filesContaining } from './helpers/home.js'
+import { allowNetwork, createHome, filesContaining } from './helpers/home.js'
 import { codeOf, messageOf, until } from './helpers/wait.js'
 
 type Bootstrap = { host: string; port: number }[]
-
-async function online(home: Home) {
-  await home.append([{ type: 'config.changed', body: { ...DEFAULT_CONFIG, mode: 'hybrid', sync: true } }])
-}
 
 interface Peer {
   name: string
@@ -28,7 +23,7 @@ interface Peer {
 
 async function peer(t: test.Test, name: string, bootstrap: Bootstrap, clock?: () => number): Promise<Peer> {
   const made = await createHome(t, { name })
-  await online(made.home)
+  await allowNetwork(made.home)
   const open = (home: Home, c?: () => number) =>
     Spheres.open(home, { bootstrap, host: '127.0.0.1', pairingPoll: 1000, ...(c ? { clock: c } : {}) })
   const p: Peer = {

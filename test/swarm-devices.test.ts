@@ -2,11 +2,10 @@ import { join } from 'node:path'
 import test from 'brittle'
 import createTestnet from 'hyperdht/testnet.js'
 import { reflect } from '../src/commands/journal.js'
-import { DEFAULT_CONFIG } from '../src/events/config.js'
 import { dumpReadModel } from '../src/store/replay.js'
 import { DeviceLink, joinDevices } from '../src/swarm/devices.js'
 import { ctxOf, texts } from './helpers/devices.js'
-import { createHome, PASSPHRASE } from './helpers/home.js'
+import { allowNetwork, createHome, PASSPHRASE } from './helpers/home.js'
 import { codeOf, until } from './helpers/wait.js'
 
 test('device pair and join over a loopback swarm: the journal arrives, both write, both converge', async (t) => {
@@ -14,7 +13,7 @@ test('device pair and join over a loopback swarm: the journal arrives, both writ
   const network = { bootstrap: testnet.bootstrap, host: '127.0.0.1', pairingPoll: 500 }
   const { home: phone } = await createHome(t)
   t.is(await codeOf(new DeviceLink(phone, network).start()), 'NETWORK_REFUSED', 'offline by default: nothing joins')
-  await phone.append([{ type: 'config.changed', body: { ...DEFAULT_CONFIG, mode: 'hybrid', sync: true } }])
+  await allowNetwork(phone)
   await reflect.run(ctxOf(phone), { text: 'written on the phone before pairing', tags: ['phone'] })
   const phoneLink = new DeviceLink(phone, network)
   t.teardown(() => phoneLink.close(), { order: -2 })

@@ -2,19 +2,13 @@ import { join } from 'node:path'
 import test from 'brittle'
 import createTestnet from 'hyperdht/testnet.js'
 import type { CosmicError } from '../src/errors.js'
-import { DEFAULT_CONFIG } from '../src/events/config.js'
 import { toHex } from '../src/events/crypto.js'
 import { listShares } from '../src/projections/shares.js'
-import type { Home } from '../src/store/home.js'
 import { Seeder } from '../src/swarm/seeder.js'
 import { formatSeederKey } from '../src/swarm/seeding.js'
 import { Spheres } from '../src/swarm/spheres.js'
-import { createHome, filesContaining, readAllFiles } from './helpers/home.js'
+import { allowNetwork, createHome, filesContaining, readAllFiles } from './helpers/home.js'
 import { codeOf, until } from './helpers/wait.js'
-
-async function online(home: Home) {
-  await home.append([{ type: 'config.changed', body: { ...DEFAULT_CONFIG, mode: 'hybrid', sync: true } }])
-}
 
 async function peer(t: test.Test, name: string, bootstrap: { host: string; port: number }[]) {
   const { home, path } = await createHome(t, { name })
@@ -65,8 +59,8 @@ test('two homes over a loopback swarm: invite, join, share, see; private entries
   const testnet = await createTestnet(3, { host: '127.0.0.1', teardown: t.teardown })
   const a = await peer(t, 'Ada', testnet.bootstrap)
   const b = await peer(t, 'Ben', testnet.bootstrap)
-  await online(a.home)
-  await online(b.home)
+  await allowNetwork(a.home)
+  await allowNetwork(b.home)
 
   const secret = 'ultramarine-confession-4471'
   const [privateEntry] = await a.home.append([
@@ -144,7 +138,7 @@ test('offline writes on both sides converge after reconnection; a removed member
   const a = await peer(t, 'Ada', testnet.bootstrap)
   const b = await peer(t, 'Ben', testnet.bootstrap)
   const c = await peer(t, 'Cy', testnet.bootstrap)
-  for (const p of [a, b, c]) await online(p.home)
+  for (const p of [a, b, c]) await allowNetwork(p.home)
   const sphere = await a.spheres.create('Three')
   await a.spheres.startNetwork()
   await b.spheres.join((await a.spheres.invite(sphere.key)).code, { timeout: 60_000 })
@@ -210,7 +204,7 @@ test('offline writes on both sides converge after reconnection; a removed member
 
   // Someone invited after the rotation joins the newest epoch and reads the whole history.
   const d = await peer(t, 'Dee', testnet.bootstrap)
-  await online(d.home)
+  await allowNetwork(d.home)
   const joined = await d.spheres.join((await a.spheres.invite(sphere.key)).code, { timeout: 60_000 })
   t.is(joined.key, sphere.key, 'the same sphere, by the same key')
   t.is(joined.epoch, 1)
@@ -234,7 +228,7 @@ test('a seeder keeps every epoch of a sphere: after a key rotation it holds the 
   await seeder.start()
   t.teardown(() => seeder.close())
   const a = await peer(t, 'Ada', testnet.bootstrap)
-  await online(a.home)
+  await allowNetwork(a.home)
   const created = await a.spheres.create('Seeded')
   await a.spheres.startNetwork()
   const first = await a.spheres.addSeeder(created.key, formatSeederKey(seeder.publicKey))

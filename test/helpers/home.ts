@@ -3,11 +3,17 @@ import { readdir, readFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type test from 'brittle'
+import { DEFAULT_CONFIG } from '../../src/events/config.js'
 import { Home, type InitOptions } from '../../src/store/home.js'
 
 export const PASSPHRASE = 'test passphrase 1'
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 export const CLI = join(REPO, 'dist/src/cli/main.js')
+
+/** Lets the home use the network (hybrid mode, sync on), as `cosmic config set` would. */
+export async function allowNetwork(home: Home): Promise<void> {
+  await home.append([{ type: 'config.changed', body: { ...DEFAULT_CONFIG, mode: 'hybrid', sync: true } }])
+}
 
 /** A fresh home in a temp dir, opened; closed and removed when the test ends. */
 export async function createHome(
