@@ -3,11 +3,19 @@
 //                    sealed in a worker thread), printing each acknowledged seq
 //   journal-only N:  appends N events to the journal WITHOUT applying them to the read model, then exits
 //   open:            opens the home (the read model catches up), printing "opening" first
+//   replay:          rebuilds the read model (`cosmic replay`), printing "applied N" as it goes
 import { Home } from '../src/store/home.js'
+import { rebuild } from '../src/store/replay.js'
 
 const [path, passphrase, mode, count] = process.argv.slice(2) as [string, string, string, string | undefined]
 
-if (mode === 'open') {
+if (mode === 'replay') {
+  const home = await Home.open(path, passphrase)
+  await rebuild(home, (done) => process.stdout.write(`applied ${done}\n`))
+  await home.close()
+  process.stdout.write('replayed\n')
+  setInterval(() => {}, 1000)
+} else if (mode === 'open') {
   process.stdout.write('opening\n')
   const home = await Home.open(path, passphrase)
   await home.close()

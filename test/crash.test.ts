@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import test from 'brittle'
 import { auditJournal } from '../src/store/audit.js'
 import { Home } from '../src/store/home.js'
+import { dumpReadModel, rebuild } from '../src/store/replay.js'
 import { createHome, PASSPHRASE, REPO } from './helpers/home.js'
 
 const CHILD = join(REPO, 'dist/test/crash-child.js')
@@ -67,6 +69,31 @@ for (const mode of ['single', 'batch', 'ingest'] as const) {
     }
   })
 }
+
+test('SIGKILL during a replay: the next open has the read model as it was; the next replay finishes', async (t) => {
+  const { path, home } = await createHome(t)
+  await home.close()
+  const wrote = await runChild([path, PASSPHRASE, 'journal-only', '20000'])
+  t.ok(wrote.out.includes('done'), wrote.out)
+  const opened = await Home.open(path, PASSPHRASE) // catches up
+  const before = dumpReadModel(opened.readModel)
+  await opened.close()
+  const { killed, out } = await runChild([path, PASSPHRASE, 'replay'], { line: 'applied 8192', ms: 0 })
+  t.ok(killed, `killed during the replay (${out.trim().split('\n').pop()})`)
+  t.absent(out.includes('replayed'), 'before it finished')
+  const staging = join(path, 'read-model.db.rebuild')
+  t.ok(existsSync(staging), 'the half-built new file is left beside the read model')
+  const after = await Home.open(path, PASSPHRASE)
+  try {
+    t.alike(dumpReadModel(after.readModel), before, 'the read model is exactly as it was before the replay')
+    t.is(after.readModel.position, after.journal.length)
+    await rebuild(after)
+    t.absent(existsSync(staging), 'the next replay replaced the stale file and left none')
+    t.alike(dumpReadModel(after.readModel), before, 'and rebuilt the same rows')
+  } finally {
+    await after.close()
+  }
+})
 
 function runChild(
   args: string[],

@@ -1,3 +1,5 @@
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import test from 'brittle'
 import { type CommandContext, type Progress, silentProgress } from '../src/commands/command.js'
 import {
@@ -68,6 +70,43 @@ test('replay rebuilds every projection from seq 0 to the same rows, with progres
   t.ok(progress.calls.includes(`update ${home.journal.length}/${home.journal.length}`), 'progress reaches the end')
   t.is(progress.calls.at(-1), 'stop')
   t.ok(replayCommand.render(out).startsWith('Rebuilt every projection'))
+})
+
+test('a replay that fails leaves the read model as it was, in use; the next one finishes', async (t) => {
+  const { home, ctx } = await history(t)
+  const before = dumpReadModel(home.readModel)
+  const staging = join(home.path, 'read-model.db.rebuild')
+  // Fails before the new file has anything, then once it has every event but is not finished and put in place.
+  const log = home.ledger.log(0)
+  const readBlocks = log.readBlocks
+  log.readBlocks = () => Promise.reject(new Error('the disk cannot be read'))
+  await t.exception(rebuild(home), /the disk cannot be read/)
+  log.readBlocks = readBlocks
+  t.absent(existsSync(staging), 'the new file is deleted')
+  t.alike(dumpReadModel(home.readModel), before, 'the read model is exactly as it was')
+  t.is(home.readModel.runs.length, home.journal.length, 'and so is the merged order it keeps in memory')
+  await t.exception(
+    rebuild(home, (done, total) => {
+      if (done === total) throw new Error('the disk filled up')
+    }),
+    /the disk filled up/
+  )
+  t.absent(existsSync(staging), 'the half-built file is deleted')
+  t.alike(dumpReadModel(home.readModel), before, 'the read model is exactly as it was')
+  const entry = await reflect.run(ctx, { text: 'written after the failed replay', tags: ['after'] })
+  const page = await timelineCommand.run(ctx, { search: 'failed replay' })
+  t.alike(
+    page.items.map((i) => (i.kind === 'entry' ? i.entry.id : null)),
+    [entry.id],
+    'it goes on taking entries and answering searches'
+  )
+  const incremental = dumpReadModel(home.readModel)
+  // A stale new file (left by a crash) is replaced.
+  writeFileSync(staging, 'not a database')
+  await rebuild(home)
+  t.absent(existsSync(staging))
+  t.alike(dumpReadModel(home.readModel), incremental, 'the next replay gives the same rows as incremental application')
+  t.is((await timelineCommand.run(ctx, { search: 'failed replay' })).items.length, 1, 'searchable after the replay')
 })
 
 test('a rebuilt read model survives reopening and keeps forgetting', async (t) => {

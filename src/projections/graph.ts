@@ -115,8 +115,9 @@ export const graphProjection: Projection = {
           const mood = b.mood ? b.mood.trim().toLowerCase() : null
           if (themes.length === 0 && mood === null) return // it adds nothing to the graph
           const dimension = b.dimension ?? null
-          insertEntry.run(event.seq, event.id, event.time, themes.join(' '), mood, dimension)
-          entryContribution(themes, mood, dimension, sums.entry(event.time, 1))
+          const joined = themes.join(' ')
+          insertEntry.run(event.seq, event.id, event.time, joined, mood, dimension)
+          sums.entry(sums.entryDeltas(themes, joined, mood, dimension), event.time, 1)
           return
         }
         case 'reflection.retracted': {
@@ -124,7 +125,7 @@ export const graphProjection: Projection = {
           if (row) {
             deleteEntry.run(row.seq)
             const themes = row.themes ? row.themes.split(' ') : []
-            entryContribution(themes, row.mood, row.dimension, sums.entry(row.time, -1))
+            sums.entry(sums.entryDeltas(themes, row.themes, row.mood, row.dimension), row.time, -1)
           }
           return
         }
@@ -284,6 +285,8 @@ function emptyDelta(): Delta {
 class Sums {
   private readonly nodes = new Map<string, Delta>()
   private readonly edges = new Map<string, Map<string, Map<EdgeKind, EdgeDelta>>>()
+  /** The batch's deltas of each combination of an entry's themes, mood and dimension (entryDeltas). */
+  private readonly combinations = new Map<string, Delta[]>()
   private readonly upsertNode
   private readonly upsertEdge
   private readonly getNode
@@ -355,11 +358,33 @@ class Sums {
     return d
   }
 
-  /** A callback for entryContribution: an entry at `time` added (+1) or taken out (-1). */
-  entry(time: number, by: 1 | -1) {
+  /**
+   * The deltas an entry with these themes (sorted, without repeats; `joined` with spaces),
+   * mood and dimension adds to, as entryContribution names them: found once per batch for
+   * each combination. A person's entries repeat few of them (the million-event fixture:
+   * 1,239 in 708,509 entries, about 1,000 in a batch of 8,192 events), so most entries
+   * skip the map lookups of their nodes and edges.
+   */
+  entryDeltas(themes: readonly string[], joined: string, mood: string | null, dimension: string | null): Delta[] {
+    // Unambiguous: a dimension is a word, tags hold no whitespace, the mood comes last.
+    const key = `${dimension ?? ''}\n${joined}\n${mood ?? ''}`
+    let deltas = this.combinations.get(key)
+    if (!deltas) {
+      const found: Delta[] = []
+      entryContribution(themes, mood, dimension, (source, target, kind) => {
+        found.push(target === undefined ? this.node(source) : this.edge(source, target, kind as EdgeKind))
+      })
+      deltas = found
+      this.combinations.set(key, deltas)
+    }
+    return deltas
+  }
+
+  /** An entry at `time` added (+1) or taken out (-1): each weighs 1 on what it makes. */
+  entry(deltas: readonly Delta[], time: number, by: 1 | -1): void {
     const weight = by * MICRO
-    return (source: string, target?: string, kind?: EdgeKind) => {
-      const d = target === undefined ? this.node(source) : this.edge(source, target, kind as EdgeKind)
+    for (let i = 0; i < deltas.length; i++) {
+      const d = deltas[i] as Delta
       d.weight += weight
       d.count += by
       if (by === 1) added(d, time, time)
@@ -405,6 +430,7 @@ class Sums {
   discard(): void {
     this.nodes.clear()
     this.edges.clear()
+    this.combinations.clear()
   }
 
   private *edgeDeltas(): Generator<EdgeDelta> {

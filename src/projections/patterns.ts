@@ -54,7 +54,30 @@ export const patternsProjection: Projection = {
     )
     const dropPair = db.prepare('DELETE FROM pattern_pairs WHERE a = ? AND b = ? AND count <= 0')
 
-    /** Count changes of the batch: by bucket (a week's and a month's names never clash), kind and key; pairs by a, then b. */
+    /**
+     * The batch's entries, counted (+1 added, -1 taken out) by day and by combination of
+     * themes and mood: a person's entries repeat few combinations, so the buckets and pairs
+     * are added up once per day and combination at the end of the batch, not once per entry.
+     */
+    const tallies = new Map<number, Map<string, Tally>>()
+    const count = (themes: readonly string[], joined: string, mood: string | null, time: number, by: 1 | -1) => {
+      const day = Math.floor(time / DAY)
+      let ofDay = tallies.get(day)
+      if (!ofDay) {
+        ofDay = new Map()
+        tallies.set(day, ofDay)
+      }
+      // Unambiguous: tags hold no whitespace, and a mood is never empty.
+      const key = mood === null ? joined : `${joined}\n${mood}`
+      let tally = ofDay.get(key)
+      if (!tally) {
+        tally = { themes, mood, n: 0 }
+        ofDay.set(key, tally)
+      }
+      tally.n += by
+    }
+
+    /** Count changes: by bucket (a week's and a month's names never clash), kind and key; pairs by a, then b. */
     const buckets = new Map<string, { window: PatternWindow; counts: Record<MentionKind, Map<string, number>> }>()
     const pairs = new Map<string, Map<string, number>>()
     const periods = new Map<number, readonly [string, string]>()
@@ -66,13 +89,11 @@ export const patternsProjection: Projection = {
       }
       return b.counts
     }
-
-    /** Counts (by +1 or -1) an entry's mentions: per week, per month, and each pair. */
-    const count = (themes: readonly string[], mood: string | null, time: number, by: 1 | -1) => {
-      const day = Math.floor(time / DAY)
+    /** Adds `n` entries of one combination on one day: their mentions per week and per month, and each pair. */
+    const add = (day: number, { themes, mood, n }: Tally) => {
       let period = periods.get(day)
       if (!period) {
-        period = [weekOf(time), monthOf(time)] as const
+        period = [weekOf(day * DAY), monthOf(day * DAY)] as const
         periods.set(day, period)
       }
       const week = bucketOf('week', period[0])
@@ -80,9 +101,9 @@ export const patternsProjection: Projection = {
       const ids: string[] = []
       const mention = (kind: MentionKind, key: string) => {
         const w = week[kind]
-        w.set(key, (w.get(key) ?? 0) + by)
+        w.set(key, (w.get(key) ?? 0) + n)
         const m = month[kind]
-        m.set(key, (m.get(key) ?? 0) + by)
+        m.set(key, (m.get(key) ?? 0) + n)
         ids.push(`${kind}:${key}`)
       }
       for (const theme of themes) mention('theme', theme)
@@ -98,9 +119,14 @@ export const patternsProjection: Projection = {
             withA = new Map()
             pairs.set(a, withA)
           }
-          withA.set(b, (withA.get(b) ?? 0) + by)
+          withA.set(b, (withA.get(b) ?? 0) + n)
         }
       }
+    }
+    const clear = () => {
+      tallies.clear()
+      buckets.clear()
+      pairs.clear()
     }
 
     const step = (event: ProjectedEvent) => {
@@ -111,15 +137,16 @@ export const patternsProjection: Projection = {
           const themes = b.tags.length > 1 ? [...new Set(b.tags)] : b.tags
           const mood = b.mood?.trim().toLowerCase() || null
           if (themes.length === 0 && mood === null) return
-          insertEntry.run(event.seq, event.id, event.time, themes.join(' '), mood)
-          count(themes, mood, event.time, 1)
+          const joined = themes.join(' ')
+          insertEntry.run(event.seq, event.id, event.time, joined, mood)
+          count(themes, joined, mood, event.time, 1)
           return
         }
         case 'reflection.retracted': {
           const row = findEntry(event.body)
           if (!row) return
           deleteEntry.run(row.seq)
-          count(row.themes ? row.themes.split(' ') : [], row.mood, row.time, -1)
+          count(row.themes ? row.themes.split(' ') : [], row.themes, row.mood, row.time, -1)
           return
         }
         default:
@@ -130,6 +157,9 @@ export const patternsProjection: Projection = {
     return {
       step,
       flush() {
+        for (const [day, ofDay] of tallies) {
+          for (const tally of ofDay.values()) if (tally.n !== 0) add(day, tally)
+        }
         for (const [name, { window, counts }] of buckets) {
           for (const kind of KINDS) {
             for (const [key, n] of counts[kind]) {
@@ -146,15 +176,18 @@ export const patternsProjection: Projection = {
             if (n < 0) dropPair.run(a, b)
           }
         }
-        buckets.clear()
-        pairs.clear()
+        clear()
       },
-      discard() {
-        buckets.clear()
-        pairs.clear()
-      }
+      discard: clear
     }
   }
+}
+
+/** Entries of one combination of themes and mood on one day: how many were added, less those taken out. */
+interface Tally {
+  readonly themes: readonly string[]
+  readonly mood: string | null
+  n: number
 }
 
 const DAY = 86_400_000

@@ -57,8 +57,14 @@ export interface Projection {
   readonly tables: readonly string[]
   /** DDL creating them. */
   readonly schema: string
-  /** Prepares statements once and returns the fold step (or a fold that batches). */
-  bind(db: Database): Step | BatchFold
+  /**
+   * Prepares statements once and returns the fold step (or a fold that batches). `rebuild`:
+   * the fold writes a rebuild's new file, from seq 0, which nobody reads before `finish`
+   * (`ReadModel.rebuild`); it may leave out what `finish` builds at the end in one go.
+   */
+  bind(db: Database, options?: { rebuild?: boolean }): Step | BatchFold
+  /** Optional: at the end of a rebuild, builds what the fold left out (the full-text index from the rows). */
+  finish?(db: Database): void
   /** Optional work after a batch that removed words (e.g. FTS5 optimize so no term survives). */
   purge?(db: Database): void
   /**

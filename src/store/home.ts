@@ -388,11 +388,11 @@ export class Home {
   rebuildReadModel(onProgress?: CatchUpProgress): Promise<number> {
     return this.exclusive(async () => {
       this.keepRedactedHeaders()
-      this.readModel.reset()
-      this.ledger.epoch++
-      const applied = await this.catchUpAll(onProgress)
-      this.readModel.purge()
-      return applied
+      // Into a new file that replaces the read model once complete; if it fails, the read model is as it was.
+      return this.readModel.rebuild(() => {
+        this.ledger.epoch++
+        return this.catchUpAll(onProgress)
+      })
     })
   }
 

@@ -34,20 +34,28 @@ export class Runs {
   private dirtyFrom = Number.POSITIVE_INFINITY
 
   static load(db: Database): Runs {
+    return new Runs().reload(db)
+  }
+
+  /** Replaces what this holds with the order `db` keeps (a rebuilt read model put in place, or the old one back). */
+  reload(db: Database): this {
     db.exec(LEDGER_SCHEMA)
-    const runs = new Runs()
+    this.list.length = 0
+    this.length = 0
+    this.next.clear()
+    this.dirtyFrom = Number.POSITIVE_INFINITY
     const rows = db
       .prepare<[], { pos: number; device: number; seq: number; count: number; last_time: number }>(
         'SELECT pos, device, seq, count, last_time FROM ledger ORDER BY pos'
       )
       .all()
     for (const r of rows) {
-      if (r.pos !== runs.length) throw CosmicError.HOME_DAMAGED(`the read model's ledger has a gap at ${runs.length}`)
-      runs.list.push({ pos: r.pos, device: r.device, seq: r.seq, count: r.count, lastTime: r.last_time })
-      runs.length += r.count
-      runs.next.set(r.device, r.seq + r.count)
+      if (r.pos !== this.length) throw CosmicError.HOME_DAMAGED(`the read model's ledger has a gap at ${this.length}`)
+      this.list.push({ pos: r.pos, device: r.device, seq: r.seq, count: r.count, lastTime: r.last_time })
+      this.length += r.count
+      this.next.set(r.device, r.seq + r.count)
     }
-    return runs
+    return this
   }
 
   /** The next seq of `device`'s log that the merged order does not hold yet. */
