@@ -7,6 +7,7 @@ import { CosmicError } from '../errors.js'
 import { randomBytes, toHex } from '../events/crypto.js'
 import type { Draft, SignedEvent } from '../events/envelope.js'
 import { PROJECTIONS } from '../projections/index.js'
+import { prepared } from '../projections/statements.js'
 import { EnvelopeWorker } from './envelope-worker.js'
 import { type AppendOptions, type IngestBatch, Journal, type RedactionLookup } from './journal.js'
 import { Ledger } from './ledger.js'
@@ -367,16 +368,10 @@ export class Home {
   sync(onProgress?: CatchUpProgress): Promise<SyncReport> {
     return this.exclusive(async () => {
       await this.openKnownLogs()
-      let rebuilt = false
-      if (await this.ledger.needsRebuild()) {
-        this.keepRedactedHeaders()
-        this.readModel.reset()
-        this.ledger.epoch++
-        rebuilt = true
-      }
+      const rebuilt = await this.ledger.needsRebuild()
       const before = this.ledger.length
-      await this.catchUpAll(onProgress)
-      if (rebuilt) this.readModel.purge()
+      if (rebuilt) await this.rebuildFromLogs(onProgress)
+      else await this.catchUpAll(onProgress)
       await this.clearRedacted()
       const applied = rebuilt ? this.ledger.length : this.ledger.length - before
       if (applied > 0) for (const listener of this.listeners) listener([])
@@ -386,13 +381,19 @@ export class Home {
 
   /** Drops every projection and the merged order, and rebuilds them from the logs (`cosmic replay`). */
   rebuildReadModel(onProgress?: CatchUpProgress): Promise<number> {
-    return this.exclusive(async () => {
-      this.keepRedactedHeaders()
-      // Into a new file that replaces the read model once complete; if it fails, the read model is as it was.
-      return this.readModel.rebuild(() => {
-        this.ledger.epoch++
-        return this.catchUpAll(onProgress)
-      })
+    return this.exclusive(() => this.rebuildFromLogs(onProgress))
+  }
+
+  /**
+   * Rebuilds every projection and the merged order from the logs, into a new file that
+   * replaces the read model once complete (`ReadModel.rebuild`): if it fails, the read model
+   * is as it was, and the next catch-up or replay goes on from there.
+   */
+  private rebuildFromLogs(onProgress?: CatchUpProgress): Promise<number> {
+    this.keepRedactedHeaders()
+    return this.readModel.rebuild(() => {
+      this.ledger.epoch++
+      return this.catchUpAll(onProgress)
     })
   }
 
@@ -478,12 +479,8 @@ export class Home {
       this.readModel.apply(events.map((e, i) => projected(e, at + i, this.device)))
     } else {
       // Behind (a crash after an earlier append) or others' events not merged yet: merge everything in order.
-      if (await this.ledger.needsRebuild()) {
-        this.keepRedactedHeaders()
-        this.readModel.reset()
-        this.ledger.epoch++
-      }
-      await this.catchUpAll()
+      if (await this.ledger.needsRebuild()) await this.rebuildFromLogs()
+      else await this.catchUpAll()
     }
     for (const listener of this.listeners) listener(events)
   }
@@ -557,14 +554,14 @@ export function deviceLogKey(seed: Uint8Array, device: number): Uint8Array {
 
 /** Where a device's log finds the signed headers its cleared blocks' tombstones kept. */
 function redactionLookup(readModel: ReadModel, device: number): RedactionLookup {
-  const lookup = readModel.db.prepare<
-    [number, number],
-    { header: Uint8Array; sig: Uint8Array; leaf: Uint8Array; size: number }
-  >('SELECT header, sig, leaf, size FROM redactions WHERE device = ? AND seq = ?')
   return {
     redacted(seq) {
       if (!readModel.db.open) return undefined
-      const row = lookup.get(device, seq)
+      // Prepared per database: a rebuild puts a new one in place.
+      const row = prepared<[number, number], { header: Uint8Array; sig: Uint8Array; leaf: Uint8Array; size: number }>(
+        readModel.db,
+        'SELECT header, sig, leaf, size FROM redactions WHERE device = ? AND seq = ?'
+      ).get(device, seq)
       if (!row) return undefined
       return {
         headerBytes: new Uint8Array(row.header),

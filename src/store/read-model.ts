@@ -136,6 +136,8 @@ export class ReadModel {
   }
 
   static open(path: string, key: Uint8Array | null, projections: readonly Projection[]): ReadModel {
+    // What a replay that did not finish (the process died) left: it may hold words forgotten since.
+    if (path !== ':memory:') removeFile(`${path}${REBUILD_SUFFIX}`)
     const db = openFile(path, key, 'live')
     try {
       return new ReadModel(db, projections, path === ':memory:' ? null : { path, key })
@@ -420,7 +422,7 @@ export class ReadModel {
    * in use stays as it was until the new one is complete, purged (FTS5 optimize) and synced,
    * and then replaces it in one rename; if `build` or anything before the rename fails, the
    * new file is deleted and this model is the old one again, as it was. A crash during it
-   * leaves the old file too (and a stale new one, deleted by the next rebuild).
+   * leaves the old file too, and a stale new one that the next open deletes.
    *
    * Nobody reads the new file before it is complete, so it is written without the
    * write-ahead log: each page is encrypted and written once, where the log writes it, reads
@@ -437,7 +439,7 @@ export class ReadModel {
     }
     this.commitHeld()
     const { path, key } = this.file
-    const staging = `${path}.rebuild`
+    const staging = `${path}${REBUILD_SUFFIX}`
     removeFile(staging)
     const live = {
       db: this.database,
@@ -595,6 +597,9 @@ async function decoded(
     )
   }
 }
+
+/** A rebuild's new file: the read model's path and this. */
+const REBUILD_SUFFIX = '.rebuild'
 
 const CHECKPOINTS_SCHEMA =
   'CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, version INTEGER NOT NULL, position INTEGER NOT NULL)'
