@@ -451,29 +451,30 @@ test('ingest: a retraction in the middle of an ingest purges its words from the 
   t.alike(await filesContaining(path, SECRET), [], 'once its block is cleared, in no file of the home')
 })
 
-test('a rebuild that fails midway is left at its last commit, whole; the next open finishes it', async (t) => {
+test('a rebuild that fails midway, after commits to its new file, leaves the read model as it was', async (t) => {
   const path = join(await t.tmp(), 'rebuild-failure')
   await Home.init(path, { passphrase: PASSPHRASE, kdf: 'interactive', seed: SEED })
   const home = await Home.open(path, PASSPHRASE)
   await home.ingest(Array.from({ length: 20 }, (_, k) => entries(k * 1000, 1000, 18_500)))
   const before = dumpReadModel(home.readModel)
-  // Its tables are dropped first (and a trigger on them): the fault goes in once the first batch is applied.
-  let armed = false
-  const err = await rebuild(home, () => {
-    if (armed) return
-    armed = true
-    failInserts(home, (text) => text.includes('boom'))
+  // The new file's tables are made first (and a trigger on them): the fault goes in once the first batch is applied.
+  let reached = 0
+  const err = await rebuild(home, (done) => {
+    if (reached === 0) failInserts(home, (text) => text.includes('boom'))
+    reached = done
   }).then(() => null, failure)
   t.ok(err?.message.includes('injected failure'), err?.message)
-  // Batches of 8,192 events, committed every 16,384: the third batch failed, and took back nothing committed.
-  t.is(home.readModel.position, 16_384, 'at the commit before the failing batch')
-  t.is(countEntries(home), 16_384)
-  t.is(home.ledger.length, 16_384)
+  // Batches of 8,192 events, committed every 16,384: the third batch failed, in the new file.
+  t.is(reached, 16_384, 'two batches, one commit, were in the new file when the third failed')
+  t.is(home.readModel.position, 20_000, 'the read model is the old one, whole')
+  t.is(home.ledger.length, 20_000)
+  t.alike(dumpReadModel(home.readModel), before, 'with the same rows')
+  t.absent(existsSync(join(path, `${READ_MODEL_FILE}.rebuild`)), 'the new file is deleted')
   await home.close()
   const reopened = await Home.open(path, PASSPHRASE)
   t.teardown(() => reopened.close())
-  t.is(reopened.readModel.position, 20_000, 'caught up on open')
-  t.alike(dumpReadModel(reopened.readModel), before, 'the same rows as before the rebuild')
+  t.is(reopened.readModel.position, 20_000)
+  t.alike(dumpReadModel(reopened.readModel), before, 'the same rows after reopening')
 })
 
 test('a long ingest leaves the full-text index in one segment and the WAL folded (appends leave segments to FTS5)', async (t) => {
