@@ -2,6 +2,7 @@ import test from 'brittle'
 import { silentProgress } from '../src/commands/command.js'
 import { retract } from '../src/commands/journal.js'
 import { toHex } from '../src/events/crypto.js'
+import { timelineSettings } from '../src/projections/timeline.js'
 import { auditJournal } from '../src/store/audit.js'
 import { Home } from '../src/store/home.js'
 import { createHome, filesContaining, PASSPHRASE } from './helpers/home.js'
@@ -10,7 +11,8 @@ import { createHome, filesContaining, PASSPHRASE } from './helpers/home.js'
  * Forgetting must be provable where it could fail: these homes store blocks and the
  * read model WITHOUT at-rest encryption, so a grep of the home's files would find the
  * words if they were still there. The last two tests show that it does find them when
- * compaction or the FTS5 optimize step is skipped.
+ * compaction is skipped or the full-text index deletes the ordinary way (FTS5 without
+ * secure-delete).
  */
 const SECRET = 'Quintessabloom'
 const AMENDED = 'Vorpalberry'
@@ -18,11 +20,16 @@ const MIRRORED = 'Glimmerfen'
 
 async function writeAndRetract(
   t: import('brittle').Test,
-  knobs: { compact?: boolean; optimize?: boolean } = {}
+  knobs: { compact?: boolean; secureDelete?: boolean; mergeAmended?: boolean; amend?: boolean } = {}
 ): Promise<{ path: string; home: Home; id: string }> {
   const { home, path } = await createHome(t, { encryptAtRest: false })
   home.journal.compactOnClear = knobs.compact ?? true
-  home.readModel.optimizeOnPurge = knobs.optimize ?? true
+  timelineSettings.secureDelete = knobs.secureDelete ?? true
+  timelineSettings.mergeAmendedOnForget = knobs.mergeAmended ?? true
+  t.teardown(() => {
+    timelineSettings.secureDelete = true
+    timelineSettings.mergeAmendedOnForget = true
+  })
   await home.append([{ type: 'reflection.recorded', body: { text: 'an ordinary day', tags: ['ordinary'] } }])
   const [entry] = await home.append([
     {
@@ -31,7 +38,10 @@ async function writeAndRetract(
     }
   ])
   const id = toHex(entry!.id)
-  await home.append([{ type: 'reflection.amended', body: { ref: id, text: `now it is ${AMENDED} and ${SECRET}` } }])
+  if (knobs.amend ?? true) {
+    // The version before keeps a word of its own, which only it could leave behind.
+    await home.append([{ type: 'reflection.amended', body: { ref: id, text: `now it is ${AMENDED} and mine` } }])
+  }
   await home.append([
     {
       type: 'mirrorback.generated',
@@ -75,6 +85,20 @@ test('after retract the words are in no file of the home; audit still verifies e
   const reopened = await Home.open(path, PASSPHRASE, { encryptAtRest: false })
   t.teardown(() => reopened.close())
   t.ok((await auditJournal(reopened.journal)).ok, 'audit still passes after reopening')
+})
+
+test('an entry never amended is forgotten by the secure delete alone: no merge of the whole index', async (t) => {
+  const { path, home } = await writeAndRetract(t, { amend: false })
+  const segments = (
+    home.readModel.db.prepare('SELECT count(DISTINCT segid) AS n FROM entries_fts_idx').get() as {
+      n: number
+    }
+  ).n
+  t.ok(segments > 1, `the index is still in ${segments} segments (an optimize would leave one)`)
+  await home.close()
+  for (const word of [SECRET, MIRRORED]) {
+    t.alike(await filesContaining(path, word), [], `"${word}" (any case) is in no file of the home`)
+  }
 })
 
 test('a crash between the tombstone and the clear is finished on the next open', async (t) => {
@@ -121,8 +145,18 @@ test('the test can fail: without compaction the words stay in the journal storag
   )
 })
 
-test('the test can fail: without FTS5 optimize the lower-cased term stays in the read model', async (t) => {
-  const { path, home } = await writeAndRetract(t, { optimize: false })
+test('the test can fail: without FTS5 secure-delete the lower-cased term stays in the read model', async (t) => {
+  const { path, home } = await writeAndRetract(t, { secureDelete: false, amend: false })
+  await home.close()
+  const hits = await filesContaining(path, SECRET)
+  t.ok(
+    hits.some((f) => f.includes('read-model')),
+    `found in ${hits.map((f) => f.slice(path.length)).join(', ')}`
+  )
+})
+
+test('the test can fail: without the merge, the version before an amendment stays in the index', async (t) => {
+  const { path, home } = await writeAndRetract(t, { mergeAmended: false })
   await home.close()
   const hits = await filesContaining(path, SECRET)
   t.ok(

@@ -42,6 +42,12 @@ export interface BatchFold {
   readonly step: Step
   flush(): void
   discard(): void
+  /**
+   * Optional: after a batch that forgot words (a retraction) is committed, what it takes to
+   * leave no trace of them (the timeline merges its full-text index when a forgotten entry
+   * had earlier versions).
+   */
+  forget?(): void
 }
 
 /**
@@ -65,7 +71,7 @@ export interface Projection {
   bind(db: Database, options?: { rebuild?: boolean }): Step | BatchFold
   /** Optional: at the end of a rebuild, builds what the fold left out (the full-text index from the rows). */
   finish?(db: Database): void
-  /** Optional work after a batch that removed words (e.g. FTS5 optimize so no term survives). */
+  /** Optional compaction after bulk work: a long ingest, a rebuild (FTS5 optimize: the index in one segment). */
   purge?(db: Database): void
   /**
    * Optional: on, before the batches of a long catch-up (a rebuild, a version bump, an

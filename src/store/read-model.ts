@@ -74,8 +74,6 @@ export class ReadModel {
   /** The merged order of the devices' logs, as far as this model applied it. */
   readonly runs: Runs
   private bulk = false
-  /** Tests only: false skips FTS5 optimize, to show that without it deleted terms stay in the index. */
-  optimizeOnPurge = true
 
   private constructor(
     db: Database,
@@ -199,7 +197,7 @@ export class ReadModel {
           ;(folds[i] as BatchFold).step(event)
           positions[i] = event.seq + 1
         }
-        // A rebuild's new file is purged once, when it is complete (nobody reads it before).
+        // A rebuild's new file is compacted once, when it is complete (nobody reads it before).
         if (!event.redacted && event.type === 'reflection.retracted' && !this.building) purge = true
       }
       for (let i = 0; i < folds.length; i++) {
@@ -222,7 +220,7 @@ export class ReadModel {
       held.events += events.length
       if (purge || held.events >= CATCH_UP_BATCH) {
         this.commitHeld()
-        if (purge) this.purge()
+        if (purge) this.forget()
       }
       return
     }
@@ -234,7 +232,7 @@ export class ReadModel {
       for (const f of this.folds) f.discard()
       throw err
     }
-    if (purge) this.purge()
+    if (purge) this.forget()
   }
 
   /**
@@ -302,16 +300,31 @@ export class ReadModel {
     for (const f of this.folds) f.discard()
   }
 
-  /** Makes deleted words unrecoverable: FTS5 optimize, then fold the WAL into the file and truncate it. */
+  /**
+   * After a batch that forgot words (a retraction): they are gone from every table and
+   * index already (deleted with `secure_delete` on, FTS5 in its secure-delete mode), or the
+   * fold finishes that now (`BatchFold.forget`); the write-ahead log still holds the pages as
+   * they were: fold it into the file and truncate it.
+   */
+  private forget(): void {
+    this.commitHeld() // a checkpoint that truncates the write-ahead log needs it committed
+    for (const fold of this.folds) fold.forget?.()
+    this.db.pragma('wal_checkpoint(TRUNCATE)')
+  }
+
+  /**
+   * Compacts after bulk work (a long ingest, a rebuild): each projection's purge (FTS5
+   * optimize: the index in one segment), then folds the WAL into the file and truncates it.
+   */
   purge(): void {
     this.commitHeld() // FTS5 optimize and a checkpoint that truncates the write-ahead log need it committed
     this.compact(this.db)
     this.db.pragma('wal_checkpoint(TRUNCATE)')
   }
 
-  /** Each projection's purge (FTS5 optimize: no deleted term stays in the index). */
+  /** Each projection's purge (FTS5 optimize: the index merged into one segment). */
   private compact(db: Database): void {
-    if (this.optimizeOnPurge) for (const p of this.projections) p.purge?.(db)
+    for (const p of this.projections) p.purge?.(db)
   }
 
   /**
