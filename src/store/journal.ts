@@ -383,6 +383,9 @@ export class Journal {
         if (!(err instanceof WorkerFailure)) throw err
         worker.warnFallback('sealing goes on')
       }
+    } else if (worker?.failure) {
+      // It stopped between two batches (none was waiting on it): said once all the same.
+      worker.warnFallback('sealing goes on')
     }
     const events: SignedEvent[] = new Array(drafts.length)
     let prev = position.prev

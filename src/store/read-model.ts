@@ -601,6 +601,9 @@ async function decoded(
         if (!(err instanceof WorkerFailure)) throw err
         worker?.warnFallback('decoding the journal goes on')
       }
+    } else if (worker?.failure) {
+      // It stopped before this chunk was handed to it: said once all the same.
+      worker.warnFallback('decoding the journal goes on')
     }
     return decodeChunk(chunk)
   } catch (err) {
