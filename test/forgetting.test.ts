@@ -135,32 +135,28 @@ test('a crash between the tombstone and the clear is finished on the next open',
   t.alike(await filesContaining(path, SECRET), [])
 })
 
-test('the test can fail: without compaction the words stay in the journal storage', async (t) => {
-  const { path, home } = await writeAndRetract(t, { compact: false })
-  await home.close()
-  const hits = await filesContaining(path, SECRET)
-  t.ok(
-    hits.some((f) => f.includes('corestore')),
-    `found in ${hits.map((f) => f.slice(path.length)).join(', ')}`
-  )
-})
+const controls: { name: string; knobs: Parameters<typeof writeAndRetract>[1]; file: string }[] = [
+  { name: 'without compaction the words stay in the journal storage', knobs: { compact: false }, file: 'corestore' },
+  {
+    name: 'without FTS5 secure-delete the lower-cased term stays in the read model',
+    knobs: { secureDelete: false, amend: false },
+    file: 'read-model'
+  },
+  {
+    name: 'without the merge, the version before an amendment stays in the index',
+    knobs: { mergeAmended: false },
+    file: 'read-model'
+  }
+]
 
-test('the test can fail: without FTS5 secure-delete the lower-cased term stays in the read model', async (t) => {
-  const { path, home } = await writeAndRetract(t, { secureDelete: false, amend: false })
-  await home.close()
-  const hits = await filesContaining(path, SECRET)
-  t.ok(
-    hits.some((f) => f.includes('read-model')),
-    `found in ${hits.map((f) => f.slice(path.length)).join(', ')}`
-  )
-})
-
-test('the test can fail: without the merge, the version before an amendment stays in the index', async (t) => {
-  const { path, home } = await writeAndRetract(t, { mergeAmended: false })
-  await home.close()
-  const hits = await filesContaining(path, SECRET)
-  t.ok(
-    hits.some((f) => f.includes('read-model')),
-    `found in ${hits.map((f) => f.slice(path.length)).join(', ')}`
-  )
-})
+for (const control of controls) {
+  test(`the test can fail: ${control.name}`, async (t) => {
+    const { path, home } = await writeAndRetract(t, control.knobs)
+    await home.close()
+    const hits = await filesContaining(path, SECRET)
+    t.ok(
+      hits.some((f) => f.includes(control.file)),
+      `found in ${hits.map((f) => f.slice(path.length)).join(', ')}`
+    )
+  })
+}
