@@ -118,6 +118,7 @@ export class ReadModel {
     this.folds = this.projections.map((p) => asFold(p.bind(db, { rebuild })))
     this.positions = positions
     this.database = db
+    this.bulk = false // a file opens with the checkpoints of small batches
   }
 
   private setBulk(on: boolean): void {
@@ -458,7 +459,8 @@ export class ReadModel {
       db: this.database,
       folds: this.folds,
       setCheckpoint: this.setCheckpoint,
-      positions: this.positions
+      positions: this.positions,
+      bulk: this.bulk
     }
     for (const fold of this.folds) fold.discard()
     let fresh: Database | null = null
@@ -494,6 +496,7 @@ export class ReadModel {
         this.folds = live.folds
         this.setCheckpoint = live.setCheckpoint
         this.positions = live.positions
+        this.bulk = live.bulk
         this.runs.reload(live.db)
       } else {
         this.use(openFile(path, key, 'live'), false)
