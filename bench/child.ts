@@ -5,6 +5,7 @@ import { decodeBlock } from '../src/events/envelope.js'
 import { timeline } from '../src/projections/queries.js'
 import { Home } from '../src/store/home.js'
 import { rebuild } from '../src/store/replay.js'
+import { measureSqlite } from './sqlite-time.js'
 import { mainThreadCpuMs, ms, now, processCpuMs } from './stats.js'
 
 const [task, path, passphrase] = process.argv.slice(2) as [string, string, string]
@@ -32,6 +33,16 @@ async function main(): Promise<Record<string, number>> {
       const events = home.journal.length
       await home.close()
       return { events, ms: elapsed, applied: report.applied, mainCpuMs, cpuMs }
+    }
+    case 'replay-sqlite': {
+      // A replay of its own with every SQLite call timed (this thread's share that no other can take).
+      const home = await Home.open(path, passphrase)
+      const main = mainThreadCpuMs()
+      const { sqlite } = await measureSqlite(() => rebuild(home))
+      const mainCpuMs = mainThreadCpuMs() - main
+      const events = home.journal.length
+      await home.close()
+      return { events, sqliteMs: sqlite.ms, calls: sqlite.calls, mainCpuMs }
     }
     case 'raw-read': {
       const home = await Home.open(path, passphrase)
