@@ -156,7 +156,8 @@ export const patternsProjection: Projection = {
 
     return {
       step,
-      flush() {
+      flush(held) {
+        if (held) return // counts only add up: they wait for the commit, with more batches to come
         for (const [day, ofDay] of tallies) {
           for (const tally of ofDay.values()) if (tally.n !== 0) add(day, tally)
         }

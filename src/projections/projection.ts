@@ -37,10 +37,15 @@ export type Step = (event: ProjectedEvent) => void
  * must leave exactly the rows that applying the events one by one would have left,
  * whatever the batch boundaries (a rebuild batches differently). `discard` drops it
  * when the transaction rolls back.
+ *
+ * `held`: more batches go into the same transaction before it commits (an ingest, a long
+ * catch-up: `ReadModel.holdCommits`). A fold may then keep what only adds up (sums, counts)
+ * for a later flush; the read model flushes every fold without `held` before each commit,
+ * so what commits is the same, and a rollback discards it with the rows.
  */
 export interface BatchFold {
   readonly step: Step
-  flush(): void
+  flush(held?: boolean): void
   discard(): void
   /**
    * Optional: after a batch that forgot words (a retraction) is committed, what it takes to

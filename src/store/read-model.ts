@@ -201,8 +201,9 @@ export class ReadModel {
         // A rebuild's new file is compacted once, when it is complete (nobody reads it before).
         if (!event.redacted && event.type === 'reflection.retracted' && !this.building) purge = true
       }
+      const held = this.holding
       for (let i = 0; i < folds.length; i++) {
-        ;(folds[i] as BatchFold).flush()
+        ;(folds[i] as BatchFold).flush(held)
         const p = this.projections[i] as Projection
         this.setCheckpoint.run(p.name, p.version, positions[i])
       }
@@ -282,6 +283,8 @@ export class ReadModel {
       return
     }
     try {
+      // What folds kept back across the held batches goes in with them.
+      for (const fold of this.folds) fold.flush()
       this.db.exec('COMMIT')
     } catch (err) {
       this.abandonHeld()
