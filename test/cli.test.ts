@@ -211,6 +211,13 @@ test('a missing or damaged home: a clear message, never a stack trace', async (t
   const missing = await runCli(['--home', join(dir, 'nothing-here'), 'status'])
   t.is(missing.code, 2)
   t.ok(missing.stderr.includes('HOME_NOT_FOUND') && missing.stderr.includes('cosmic init'), missing.stderr)
+  // An import needs a home of the bundle's identity, which a plain init does not make.
+  const importing = await runCli(['--home', join(dir, 'nothing-here'), 'import', join(dir, 'bundle.jsonl')])
+  t.is(importing.code, 2)
+  t.ok(
+    importing.stderr.includes('HOME_NOT_FOUND') && importing.stderr.includes('cosmic init --recover'),
+    importing.stderr
+  )
 
   const { home } = await newHome(t)
   await writeFile(join(home, 'vault.json'), '{ this is not json')

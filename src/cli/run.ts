@@ -52,9 +52,14 @@ export async function runOnHome<I, O>(command: Command<I, O>, input: I): Promise
   const passphrase = await readPassphrase({ passphraseFile: g.passphraseFile })
   const progress = g.json ? silentProgress : terminalProgress()
   progress.start('catching up', 0)
-  const home = await Home.open(path, passphrase, { onCatchUp: (done, total) => progress.update(done, total) }).finally(
-    () => progress.stop()
-  )
+  const home = await Home.open(path, passphrase, { onCatchUp: (done, total) => progress.update(done, total) })
+    .catch((err: unknown) => {
+      if (command.withoutHome && CosmicError.is(err) && err.code === 'HOME_NOT_FOUND') {
+        throw CosmicError.HOME_NOT_FOUND(`no home at ${path}: ${command.withoutHome}`)
+      }
+      throw err
+    })
+    .finally(() => progress.stop())
   const spheres = lazySpheres(home, networkOptions())
   try {
     const output = await command.run(

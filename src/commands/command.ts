@@ -32,6 +32,8 @@ export interface Command<I, O> {
   render(output: O): string
   /** A check command's result can fail without an error (exit 1): audit. */
   failed?(output: O): boolean
+  /** What to do first where there is no home yet, when it is not a plain `cosmic init` (the CLI says it with HOME_NOT_FOUND). */
+  readonly withoutHome?: string
 }
 
 export function defineCommand<I, O>(command: Command<I, O>): Command<I, O> {

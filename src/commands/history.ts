@@ -614,6 +614,8 @@ export const exportCommand = defineCommand<ExportInput, ExportReport>({
 export const importCommand = defineCommand<{ file: string }, ImportReport>({
   name: 'import',
   summary: 'bring a bundle back into an empty home of the same identity (cosmic init --recover)',
+  withoutHome:
+    "a bundle goes into an empty home of its own identity: create it with `cosmic init --recover` and that identity's recovery phrase, then run `cosmic import` again",
   async run(ctx, input) {
     return withProgress(ctx.progress, 'importing', 0, (onProgress) =>
       importBundle(ctx.home, input.file, { onProgress })
