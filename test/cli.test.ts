@@ -211,6 +211,10 @@ test('a missing or damaged home: a clear message, never a stack trace', async (t
   const missing = await runCli(['--home', join(dir, 'nothing-here'), 'status'])
   t.is(missing.code, 2)
   t.ok(missing.stderr.includes('HOME_NOT_FOUND') && missing.stderr.includes('cosmic init'), missing.stderr)
+  // Nobody is asked for a passphrase for a home that is not there.
+  const unasked = await runCli(['--home', join(dir, 'nothing-here'), 'timeline'], { env: { COSMIC_PASSPHRASE: '' } })
+  t.is(unasked.code, 2)
+  t.ok(unasked.stderr.includes('HOME_NOT_FOUND') && !unasked.stderr.includes('PASSPHRASE'), unasked.stderr)
   // An import needs a home of the bundle's identity, which a plain init does not make.
   const importing = await runCli(['--home', join(dir, 'nothing-here'), 'import', join(dir, 'bundle.jsonl')])
   t.is(importing.code, 2)

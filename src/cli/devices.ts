@@ -2,15 +2,15 @@ import type { Command as Program } from 'commander'
 import { runThroughServer } from '../api/local-socket.js'
 import { deviceList, devicePair, deviceRemove, listDevices } from '../commands/device.js'
 import { CosmicError } from '../errors.js'
-import { Home, resolveHomePath } from '../store/home.js'
+import { type Home, resolveHomePath } from '../store/home.js'
 import { DeviceLink, joinDevices } from '../swarm/devices.js'
 import { readPassphrase } from './prompt.js'
-import { globals, integer, networkOptions, print, printResult, runOnHome } from './run.js'
+import { globals, integer, networkOptions, openHome, print, printResult, runOnHome } from './run.js'
 import { duration } from './spheres.js'
 
 async function withLink<T>(fn: (link: DeviceLink, home: Home) => Promise<T>): Promise<T> {
   const g = globals()
-  const home = await Home.open(resolveHomePath(g.home), await readPassphrase({ passphraseFile: g.passphraseFile }))
+  const home = await openHome(resolveHomePath(g.home))
   const link = new DeviceLink(home, networkOptions())
   try {
     return await fn(link, home)

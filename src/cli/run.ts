@@ -3,6 +3,7 @@ import { runThroughServer } from '../api/local-socket.js'
 import { type Command, silentProgress } from '../commands/command.js'
 import { CosmicError } from '../errors.js'
 import { Home, resolveHomePath } from '../store/home.js'
+import { readVault } from '../store/vault.js'
 import { parseBootstrap } from '../swarm/bootstrap.js'
 import { lazySpheres, type SpheresOptions } from '../swarm/spheres.js'
 import { EXIT } from './exit-codes.js'
@@ -49,17 +50,12 @@ export async function runOnHome<I, O>(command: Command<I, O>, input: I): Promise
   // One home, one process: while `cosmic serve` (or sync, or a waiting invite) holds this home, the command runs there.
   const served = await runThroughServer(path, command, input)
   if (served) return printResult(command as Command<unknown, O>, served.output)
-  const passphrase = await readPassphrase({ passphraseFile: g.passphraseFile })
   const progress = g.json ? silentProgress : terminalProgress()
-  progress.start('catching up', 0)
-  const home = await Home.open(path, passphrase, { onCatchUp: (done, total) => progress.update(done, total) })
-    .catch((err: unknown) => {
-      if (command.withoutHome && CosmicError.is(err) && err.code === 'HOME_NOT_FOUND') {
-        throw CosmicError.HOME_NOT_FOUND(`no home at ${path}: ${command.withoutHome}`)
-      }
-      throw err
-    })
-    .finally(() => progress.stop())
+  const home = await openHome(path, {
+    withoutHome: command.withoutHome,
+    beforeUnlock: () => progress.start('catching up', 0),
+    onCatchUp: (done, total) => progress.update(done, total)
+  }).finally(() => progress.stop())
   const spheres = lazySpheres(home, networkOptions())
   try {
     const output = await command.run(
@@ -71,6 +67,33 @@ export async function runOnHome<I, O>(command: Command<I, O>, input: I): Promise
     await spheres.close()
     await home.close()
   }
+}
+
+/**
+ * Opens the home at `path` for one command: first whether there is a home there at all (its
+ * vault file, read without a secret), so nobody types a passphrase for a home that is not
+ * there, then the passphrase and the unlock. `withoutHome`: what the command says to do first
+ * where there is none (a Command's `withoutHome`).
+ */
+export async function openHome(
+  path: string,
+  options: {
+    withoutHome?: string | undefined
+    beforeUnlock?: () => void
+    onCatchUp?: (done: number, total: number) => void
+  } = {}
+): Promise<Home> {
+  try {
+    await readVault(path)
+  } catch (err) {
+    if (options.withoutHome && CosmicError.is(err) && err.code === 'HOME_NOT_FOUND') {
+      throw CosmicError.HOME_NOT_FOUND(`no home at ${path}: ${options.withoutHome}`)
+    }
+    throw err
+  }
+  const passphrase = await readPassphrase({ passphraseFile: globals().passphraseFile })
+  options.beforeUnlock?.()
+  return Home.open(path, passphrase, options.onCatchUp ? { onCatchUp: options.onCatchUp } : {})
 }
 
 export function collect(value: string, previous: string[]): string[] {

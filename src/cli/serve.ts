@@ -13,8 +13,7 @@ import { Home, resolveHomePath } from '../store/home.js'
 import { type DeviceLink, hasOtherDevices, lazyDevices } from '../swarm/devices.js'
 import { lazySpheres, type Spheres } from '../swarm/spheres.js'
 import { terminalProgress } from './progress.js'
-import { readPassphrase } from './prompt.js'
-import { collect, globals, integer, networkOptions, print } from './run.js'
+import { collect, globals, integer, networkOptions, openHome, print } from './run.js'
 
 /** .cosmic-demo in the repository (this module runs from dist/src/cli/), or $COSMIC_DEMO_HOME. */
 export const DEMO_HOME =
@@ -82,7 +81,7 @@ export function registerServeCommand(program: Program): void {
       const g = globals()
       const home = opts.demo
         ? await openDemoHome(g.home ? resolveHomePath(g.home) : DEMO_HOME)
-        : await Home.open(resolveHomePath(g.home), await readPassphrase({ passphraseFile: g.passphraseFile }))
+        : await openHome(resolveHomePath(g.home))
       let app: Awaited<ReturnType<typeof buildApp>> | undefined
       let local: Awaited<ReturnType<typeof listenLocalSocket>> = null
       const spheres = lazySpheres(home, { ...networkOptions(), stayOnline: !opts.demo })

@@ -21,7 +21,7 @@ import {
   unshare
 } from '../commands/sphere.js'
 import { CosmicError } from '../errors.js'
-import { Home, resolveHomePath } from '../store/home.js'
+import { type Home, resolveHomePath } from '../store/home.js'
 import { DeviceLink, hasOtherDevices } from '../swarm/devices.js'
 import {
   DEFAULT_APPROVAL_TIMEOUT_MS,
@@ -32,8 +32,8 @@ import {
 } from '../swarm/spheres.js'
 import { serveLocalCommands } from './local-commands.js'
 import { registerMatchCommands } from './match.js'
-import { askYesNo, readPassphrase } from './prompt.js'
-import { globals, integer, networkOptions, print, printResult, runOnHome, textArgument } from './run.js'
+import { askYesNo } from './prompt.js'
+import { globals, integer, networkOptions, openHome, print, printResult, runOnHome, textArgument } from './run.js'
 
 /** "90s", "10m", "24h", "7d", or a number of seconds. */
 export function duration(name: string) {
@@ -51,7 +51,7 @@ export function duration(name: string) {
 /** Opens the home in this process (no server holds it) with its spheres, runs `fn`, closes both. */
 async function withSpheres<T>(fn: (spheres: Spheres, home: Home) => Promise<T>): Promise<T> {
   const g = globals()
-  const home = await Home.open(resolveHomePath(g.home), await readPassphrase({ passphraseFile: g.passphraseFile }))
+  const home = await openHome(resolveHomePath(g.home))
   const spheres = lazySpheres(home, networkOptions())
   try {
     return await fn(await spheres.get(), home)
