@@ -33,11 +33,7 @@ export class Runs {
   private readonly next = new Map<number, number>()
   private dirtyFrom = Number.POSITIVE_INFINITY
 
-  static load(db: Database): Runs {
-    return new Runs().reload(db)
-  }
-
-  /** Replaces what this holds with the order `db` keeps (a rebuilt read model put in place, or the old one back). */
+  /** Replaces what this holds with the order `db` keeps (the read model opened, a rebuilt one put in place, or the old one back). */
   reload(db: Database): this {
     db.exec(LEDGER_SCHEMA)
     this.list.length = 0

@@ -66,27 +66,22 @@ const DECODE_AHEAD = Math.ceil(CATCH_UP_APPLY / READ_CHUNK)
  * transaction, so a crash never applies an event twice or by half.
  */
 export class ReadModel {
-  private database: Database
-  readonly projections: readonly Projection[]
-  private folds: BatchFold[]
-  private setCheckpoint: Statement
-  private positions: number[]
+  // Set by `use`, from the file this model reads and writes.
+  private database!: Database
+  private folds!: BatchFold[]
+  private setCheckpoint!: Statement
+  private positions!: number[]
   /** The merged order of the devices' logs, as far as this model applied it. */
-  readonly runs: Runs
+  readonly runs = new Runs()
   private bulk = false
 
   private constructor(
     db: Database,
-    projections: readonly Projection[],
+    readonly projections: readonly Projection[],
     /** Where the file is and its key: a rebuild writes a new file beside it (null: in memory, rebuilt in place). */
     private readonly file: { path: string; key: Uint8Array | null } | null
   ) {
-    this.database = db
-    this.projections = projections
-    this.positions = this.checkpoints(db)
-    this.setCheckpoint = db.prepare(SET_CHECKPOINT)
-    this.runs = Runs.load(db)
-    this.folds = projections.map((p) => asFold(p.bind(db)))
+    this.use(db, false)
     // A process that stopped during a long catch-up left its bulk settings behind.
     this.setBulk(false)
   }
